@@ -1,0 +1,69 @@
+# Kenesh: `make demo` installs and serves the demo programme, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/kenesh
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo install install-test messages lint typecheck migrations-check test test-sqlite \
+        test-postgres test-browser chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed messages
+
+install-test: $(VENV)/.installed-test messages
+
+messages:
+	KENESH_DEBUG=1 $(BIN)/kenesh compilemessages -v 0 --ignore '.venv'
+
+demo: install
+	KENESH_DEBUG=1 $(BIN)/kenesh demo --port $(PORT)
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	KENESH_DEBUG=1 $(BIN)/mypy config kenesh
+
+migrations-check:
+	KENESH_DEBUG=1 $(BIN)/kenesh makemigrations --check --dry-run
+
+test-sqlite:
+	env -u DATABASE_URL $(BIN)/pytest -m "not browser" -q
+
+test-postgres:
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('postgresql://postgres@127.0.0.1:5432/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -m "not browser" -q; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL on 127.0.0.1:5432 is unreachable and CI is set: failing." >&2; exit 1; \
+	else \
+		echo "PostgreSQL on 127.0.0.1:5432 is unreachable: PostgreSQL tests skipped (set CI to fail instead)."; \
+	fi
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test-browser: chromium
+	env -u DATABASE_URL $(BIN)/pytest -m browser -q
+
+test: install-test lint typecheck migrations-check test-sqlite test-postgres test-browser
+
+bench: install-test
+	KENESH_DEBUG=1 $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,24 @@
+"""The JSON API under /api/v1/: one NinjaAPI, a router per app."""
+
+from ninja import NinjaAPI
+
+from kenesh.accounts.api import router as accounts_router
+from kenesh.core.api import authentication, install_error_handlers
+from kenesh.geo.api import router as geo_router
+from kenesh.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="Kenesh API",
+    version="1",
+    description=(
+        "Community-based crime prevention: geography, organisations and working groups. "
+        "Authenticate with a session cookie or `Authorization: Bearer <token>` "
+        "(POST /api/v1/auth/token or `kenesh token create USERNAME`)."
+    ),
+    auth=authentication(),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("", accounts_router)
+api.add_router("", geo_router)
+api.add_router("", orgs_router)

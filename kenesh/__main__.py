@@ -1,0 +1,3 @@
+from kenesh.cli import main
+
+main()

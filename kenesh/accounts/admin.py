@@ -1,0 +1,46 @@
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+
+from kenesh.accounts.models import ApiToken, AuditEntry, RoleAssignment, User
+
+
+class RoleAssignmentInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = RoleAssignment
+    raw_id_fields = ["unit"]
+    extra = 0
+
+
+@admin.register(User)
+class KeneshUserAdmin(UserAdmin):  # type: ignore[type-arg]
+    inlines = [RoleAssignmentInline]
+    list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_demo"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are created with `kenesh token create` so the secret is shown once
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Read-only: the audit log is append-only."""
+
+    list_display = ["at", "actor_username", "action", "model", "object_id", "object_repr"]
+    list_filter = ["action", "app_label", "model"]
+    search_fields = ["actor_username", "object_repr", "object_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,52 @@
+"""Reads on users: their roles, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from kenesh.accounts.models import AuditEntry, RoleAssignment, User
+
+
+def user_roles(user: User | AnonymousUser) -> list[dict[str, Any]]:
+    """The user's role assignments as plain data, outermost unit first."""
+    if not user.is_authenticated:
+        return []
+    assignments = RoleAssignment.objects.filter(user=user).select_related("unit")
+    return [
+        {
+            "role": assignment.role,
+            "role_name": str(assignment.get_role_display()),
+            "unit": assignment.unit.code,
+            "unit_name": assignment.unit.name,
+        }
+        for assignment in sorted(assignments, key=lambda a: (a.unit.path.count("/"), a.role))
+    ]
+
+
+def audit_entries(
+    *,
+    username: str = "",
+    action: str = "",
+    model: str = "",
+    object_id: str = "",
+    date_from: Any = None,
+    date_to: Any = None,
+) -> QuerySet[AuditEntry]:
+    """Audit entries matching the given filters, newest first."""
+    entries = AuditEntry.objects.all()
+    if username:
+        entries = entries.filter(actor_username__iexact=username)
+    if action:
+        entries = entries.filter(action=action)
+    if model:
+        entries = entries.filter(model=model)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    if date_from:
+        entries = entries.filter(at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(at__date__lte=date_to)
+    return entries

@@ -1,0 +1,131 @@
+"""What every API router shares: authentication, the error shape, pagination."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+from pydantic import Field
+
+from kenesh.accounts.services import token_authenticate
+
+T = TypeVar("T")
+
+
+class FieldError(Schema):
+    loc: list[str | int] = Field(description="Where the error is: body, query or path, then names")
+    msg: str
+    type: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: list[FieldError] = []
+
+
+class Page(Schema, Generic[T]):
+    count: int
+    items: list[T]
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=500, description="How many items to return (1–500)")
+    offset: int = Field(0, ge=0, le=10_000_000, description="How many items to skip")
+
+
+def paginate(queryset: QuerySet[Any], page: PageParams) -> dict[str, Any]:
+    return {
+        "count": queryset.count(),
+        "items": list(queryset[page.offset : page.offset + page.limit]),
+    }
+
+
+PageQuery = Query[PageParams]
+
+ERRORS: dict[int, type[Schema]] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def responses(ok: Any, status: int = 200) -> dict[int, Any]:
+    """The response map of an authenticated operation: its answer plus the error shapes."""
+    return {status: ok, **ERRORS}
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>`` with a token from ``kenesh token create``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", [])],
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in errors
+    ]
+
+
+def _django_errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
+    if hasattr(exc, "error_dict"):
+        return [
+            {"loc": ["body", field], "msg": message, "type": "invalid"}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    return [{"loc": ["body"], "msg": message, "type": "invalid"} for message in exc.messages]
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Every error answers ``{"detail": ..., "errors": [...]}`` with a 4xx status."""
+
+    def error(request: HttpRequest, status: int, detail: str, errors: Any = ()) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": detail, "errors": list(errors)}, status=status
+        )
+
+    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return error(request, 422, _("The request is not valid."), _plain_errors(exc.errors))
+
+    def on_model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+        return error(request, 422, _("The data is not valid."), _django_errors(exc))
+
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error(request, 401, _("Authentication required."))
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return error(request, exc.status_code, str(exc))
+
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error(request, 404, _("Not found."))
+
+    def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error(request, 403, _("You do not have permission to do this."))
+
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(DjangoValidationError, on_model_validation)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_not_found)
+    api.add_exception_handler(PermissionDenied, on_forbidden)
+
+
+def authentication() -> list[Any]:
+    return [BearerToken(), SessionAuth()]

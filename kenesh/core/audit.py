@@ -1,0 +1,78 @@
+"""The audit trail every service writes: who created, changed or deleted what, before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from kenesh.accounts.models import AuditAction, AuditEntry, User
+
+Snapshot = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe form of a field value."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(obj: models.Model) -> Snapshot:
+    """The object's concrete field values (foreign keys as ids), JSON-safe."""
+    return {
+        field.attname: _plain(getattr(obj, field.attname))
+        for field in obj._meta.concrete_fields
+        if field.attname not in {"created_at", "updated_at", "path", "password"}
+    }
+
+
+def _unit_path(obj: models.Model) -> str:
+    from kenesh.core.scope import scope_path_of
+
+    try:
+        return scope_path_of(obj)
+    except AttributeError:
+        return ""
+
+
+def _record(
+    actor: User | None, action: AuditAction, obj: models.Model, changes: dict[str, Any]
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "",
+        action=action,
+        app_label=obj._meta.app_label,
+        model=obj._meta.model_name or "",
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        unit_path=_unit_path(obj),
+        changes=changes,
+    )
+
+
+def audit_create(actor: User | None, obj: models.Model) -> AuditEntry:
+    after = snapshot(obj)
+    return _record(actor, AuditAction.CREATE, obj, {k: [None, v] for k, v in after.items()})
+
+
+def audit_update(actor: User | None, obj: models.Model, before: Snapshot) -> AuditEntry | None:
+    """Record the fields that changed since ``before``; nothing when nothing changed."""
+    after = snapshot(obj)
+    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    if not changes:
+        return None
+    return _record(actor, AuditAction.UPDATE, obj, changes)
+
+
+def audit_delete(actor: User | None, obj: models.Model) -> AuditEntry:
+    before = snapshot(obj)
+    return _record(actor, AuditAction.DELETE, obj, {k: [v, None] for k, v in before.items()})

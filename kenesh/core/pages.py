@@ -1,0 +1,23 @@
+"""Helpers for server-rendered pages: pagination and htmx fragments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+PAGE_SIZE = 50
+
+
+def paginate_page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def render_page_or_fragment(
+    request: HttpRequest, template: str, fragment: str, context: dict[str, Any]
+) -> HttpResponse:
+    """The whole page, or only ``fragment`` when htmx asks (a filter changed)."""
+    return render(request, fragment if getattr(request, "htmx", False) else template, context)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from kenesh.geo.models import AdministrativeUnit, LivestockCount, PopulationCount
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["code", "name_ru", "name_ky", "name_en", "level", "kind"]
+    list_filter = ["level", "kind"]
+    search_fields = ["code", "name_ru", "name_ky", "name_en"]
+    raw_id_fields = ["parent"]
+    readonly_fields = ["path"]
+
+
+@admin.register(PopulationCount)
+class PopulationCountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["unit", "year", "population"]
+    raw_id_fields = ["unit"]
+
+
+@admin.register(LivestockCount)
+class LivestockCountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["unit", "year", "species", "heads"]
+    list_filter = ["species"]
+    raw_id_fields = ["unit"]

@@ -1,0 +1,35 @@
+"""API: administrative units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router
+
+from kenesh.core.api import Page, PageQuery, paginate, responses
+from kenesh.geo.schemas import UnitDetailOut, UnitFilters, UnitOut
+from kenesh.geo.selectors import unit_get, unit_list
+
+router = Router(tags=["geography"])
+
+
+@router.get("/units", response=responses(Page[UnitOut]), summary="Administrative units")
+def units(request: HttpRequest, page: PageQuery, filters: Query[UnitFilters]) -> dict[str, Any]:
+    parent = unit_get(user=request.user, code=filters.parent) if filters.parent else None
+    return paginate(unit_list(user=request.user, level=filters.level, parent=parent), page)
+
+
+@router.get("/units/{code}", response=responses(UnitDetailOut), summary="One administrative unit")
+def unit_detail(request: HttpRequest, code: str) -> Any:
+    return unit_get(user=request.user, code=code)
+
+
+@router.get(
+    "/units/{code}/children",
+    response=responses(Page[UnitOut]),
+    summary="The units directly below one unit",
+)
+def unit_children(request: HttpRequest, code: str, page: PageQuery) -> dict[str, Any]:
+    parent = unit_get(user=request.user, code=code)
+    return paginate(unit_list(user=request.user, parent=parent), page)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name_ru", "kind", "unit"]
+    list_filter = ["kind"]
+    search_fields = ["name_ru", "name_ky", "name_en"]
+    raw_id_fields = ["unit"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["full_name", "organisation", "unit"]
+    search_fields = ["full_name"]
+    raw_id_fields = ["unit", "organisation"]
+
+
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Membership
+    raw_id_fields = ["person"]
+    extra = 0
+
+
+@admin.register(WorkingGroup)
+class WorkingGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "unit"]
+    raw_id_fields = ["unit", "lcpc"]
+    inlines = [MembershipInline]

@@ -1,0 +1,195 @@
+"""API: organisations and working groups with their members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+
+from kenesh.core.api import Page, PageQuery, paginate, responses
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import check_allowed
+from kenesh.geo.selectors import unit_for_write, unit_get
+from kenesh.orgs import selectors, services
+from kenesh.orgs.models import Organisation, Person, WorkingGroup
+from kenesh.orgs.schemas import (
+    MemberIn,
+    MemberOut,
+    OrganisationFilters,
+    OrganisationIn,
+    OrganisationOut,
+    OrganisationPatch,
+    WorkingGroupFilters,
+    WorkingGroupIn,
+    WorkingGroupOut,
+    WorkingGroupPatch,
+)
+
+router = Router(tags=["organisations"])
+
+
+def _organisation_in_group_unit(user: Any, pk: int | None, group_unit_id: int) -> Organisation:
+    organisation = Organisation.objects.in_scope(user).filter(pk=pk, unit_id=group_unit_id).first()
+    if organisation is None:
+        raise ValidationError({"lcpc": _("No such organisation in this municipality.")})
+    return organisation
+
+
+@router.get(
+    "/organisations", response=responses(Page[OrganisationOut]), summary="Organisations"
+)
+def organisations(
+    request: HttpRequest, page: PageQuery, filters: Query[OrganisationFilters]
+) -> dict[str, Any]:
+    unit = unit_get(user=request.user, code=filters.unit) if filters.unit else None
+    found = selectors.organisation_list(
+        user=request.user, unit=unit, kind=filters.kind or "", search=filters.q
+    )
+    return paginate(found, page)
+
+
+@router.post(
+    "/organisations", response=responses(OrganisationOut, 201), summary="Register an organisation"
+)
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Any]:
+    data = payload.dict()
+    data["unit"] = unit_for_write(
+        user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS
+    )
+    return 201, services.organisation_create(actor=request.user, data=data)  # type: ignore[arg-type]
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response=responses(OrganisationOut),
+    summary="One organisation",
+)
+def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
+    return selectors.organisation_get(user=request.user, pk=organisation_id)
+
+
+@router.patch(
+    "/organisations/{organisation_id}",
+    response=responses(OrganisationOut),
+    summary="Change an organisation",
+)
+def organisation_update(
+    request: HttpRequest, organisation_id: int, payload: OrganisationPatch
+) -> Any:
+    organisation = selectors.organisation_get(
+        user=request.user, pk=organisation_id, action=Action.WRITE
+    )
+    return services.organisation_update(
+        actor=request.user,  # type: ignore[arg-type]
+        organisation=organisation,
+        data=payload.dict(exclude_unset=True, exclude_none=True),
+    )
+
+
+@router.get(
+    "/working-groups", response=responses(Page[WorkingGroupOut]), summary="Working groups"
+)
+def working_groups(
+    request: HttpRequest, page: PageQuery, filters: Query[WorkingGroupFilters]
+) -> dict[str, Any]:
+    unit = unit_get(user=request.user, code=filters.unit) if filters.unit else None
+    return paginate(selectors.working_group_list(user=request.user, unit=unit), page)
+
+
+@router.post(
+    "/working-groups",
+    response=responses(WorkingGroupOut, 201),
+    summary="Form the working group of a municipality",
+)
+def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> tuple[int, Any]:
+    unit = unit_for_write(user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS)
+    data: dict[str, Any] = {
+        "unit": unit,
+        "name": payload.name,
+        "established_on": payload.established_on,
+    }
+    if payload.lcpc is not None:
+        data["lcpc"] = _organisation_in_group_unit(request.user, payload.lcpc, unit.pk)
+    group = services.working_group_create(actor=request.user, data=data)  # type: ignore[arg-type]
+    return 201, selectors.working_group_get(user=request.user, pk=group.pk)
+
+
+@router.get(
+    "/working-groups/{group_id}", response=responses(WorkingGroupOut), summary="One working group"
+)
+def working_group_detail(request: HttpRequest, group_id: int) -> WorkingGroup:
+    return selectors.working_group_get(user=request.user, pk=group_id)
+
+
+@router.patch(
+    "/working-groups/{group_id}",
+    response=responses(WorkingGroupOut),
+    summary="Change a working group",
+)
+def working_group_update(
+    request: HttpRequest, group_id: int, payload: WorkingGroupPatch
+) -> WorkingGroup:
+    group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
+    data = payload.dict(exclude_unset=True)
+    if data.get("lcpc") is not None:
+        data["lcpc"] = _organisation_in_group_unit(request.user, data["lcpc"], group.unit_id)
+    if "name" in data and data["name"] is None:
+        del data["name"]
+    services.working_group_update(actor=request.user, working_group=group, data=data)  # type: ignore[arg-type]
+    return selectors.working_group_get(user=request.user, pk=group.pk)
+
+
+@router.get(
+    "/working-groups/{group_id}/members",
+    response=responses(Page[MemberOut]),
+    summary="Members of a working group",
+)
+def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) -> dict[str, Any]:
+    group = selectors.working_group_get(user=request.user, pk=group_id)
+    return paginate(selectors.membership_list(working_group=group), page)
+
+
+@router.post(
+    "/working-groups/{group_id}/members",
+    response=responses(MemberOut, 201),
+    summary="Add a member to a working group",
+)
+def working_group_member_add(
+    request: HttpRequest, group_id: int, payload: MemberIn
+) -> tuple[int, Any]:
+    group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
+    if (payload.person_id is None) == (payload.person is None):
+        raise ValidationError({"person": _("Give either person_id or person, not both.")})
+    person = None
+    new_person = None
+    if payload.person_id is not None:
+        person = Person.objects.in_scope(request.user).filter(pk=payload.person_id).first()
+        if person is None:
+            raise ValidationError({"person_id": _("No such person in your area.")})
+        check_allowed(request.user, Action.READ, person)
+    elif payload.person is not None:
+        new_person = payload.person.dict()
+        organisation_id = new_person.pop("organisation")
+        if organisation_id is not None:
+            organisation = Organisation.objects.in_scope(request.user).filter(
+                pk=organisation_id
+            )
+            new_person["organisation"] = organisation.first()
+            if new_person["organisation"] is None:
+                raise ValidationError({"organisation": _("No such organisation in your area.")})
+    membership = services.membership_create(
+        actor=request.user,  # type: ignore[arg-type]
+        working_group=group,
+        person=person,
+        new_person=new_person,
+        data={
+            "member_type": payload.member_type,
+            "role_in_group": payload.role_in_group,
+            "valid_from": payload.valid_from,
+            "valid_to": payload.valid_to,
+        },
+    )
+    return 201, membership

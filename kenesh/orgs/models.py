@@ -1,0 +1,209 @@
+"""Organisations, people and the crime prevention working group of each municipality."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kenesh.core.models import TimeStampedModel, TrilingualNameModel
+from kenesh.core.scope import ScopedQuerySet
+
+
+class OrganisationKind(models.TextChoices):
+    POLICE_STATION = "police_station", _("police station")
+    LCPC = "lcpc", _("local crime prevention centre")
+    LOCAL_GOVERNMENT = "local_government", _("local self-government")
+    MINISTRY = "ministry", _("ministry")
+    NGO = "ngo", _("non-governmental organisation")
+    SCHOOL = "school", _("school")
+    INTERNATIONAL_PARTNER = "international_partner", _("international partner")
+    DONOR = "donor", _("donor")
+
+
+class OrganisationQuerySet(ScopedQuerySet["Organisation"]):
+    scope_lookup = "unit"
+
+
+class Organisation(TrilingualNameModel, TimeStampedModel):
+    scope_resource = "organisations"
+
+    kind = models.CharField(_("kind"), max_length=24, choices=OrganisationKind.choices)
+    unit = models.ForeignKey(
+        "geo.AdministrativeUnit",
+        verbose_name=_("administrative unit"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_ru"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind", "name_ru"], name="%(app_label)s_%(class)s_unique_name"
+            )
+        ]
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("female")
+    MALE = "male", _("male")
+    UNKNOWN = "unknown", _("not stated")
+
+
+class PersonQuerySet(ScopedQuerySet["Person"]):
+    scope_lookup = "unit"
+
+
+class Person(TimeStampedModel):
+    scope_resource = "organisations"
+
+    full_name = models.CharField(_("full name"), max_length=200)
+    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+    )
+    unit = models.ForeignKey(
+        "geo.AdministrativeUnit",
+        verbose_name=_("administrative unit"),
+        on_delete=models.PROTECT,
+        related_name="people",
+    )
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class WorkingGroupQuerySet(ScopedQuerySet["WorkingGroup"]):
+    scope_lookup = "unit"
+
+
+class WorkingGroup(TimeStampedModel):
+    """The crime prevention working group of one municipality, around its LCPC."""
+
+    scope_resource = "organisations"
+
+    unit = models.OneToOneField(
+        "geo.AdministrativeUnit",
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="working_group",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    lcpc = models.ForeignKey(
+        Organisation,
+        verbose_name=_("local crime prevention centre"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+
+    objects = WorkingGroupQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("working group")
+        verbose_name_plural = _("working groups")
+        ordering = ["unit__code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from kenesh.geo.models import Level
+
+        if self.unit_id and self.unit.level != Level.MUNICIPALITY:
+            raise ValidationError({"unit": _("A working group belongs to a municipality.")})
+        if self.lcpc_id and self.unit_id and self.lcpc.unit_id != self.unit_id:
+            raise ValidationError(
+                {"lcpc": _("The crime prevention centre must be in the same municipality.")}
+            )
+
+
+class MemberType(models.TextChoices):
+    LOCAL_GOVERNMENT = "local_government", _("local government")
+    POLICE = "police", _("police")
+    LCPC = "lcpc", _("LCPC")
+    CIVIL_SOCIETY = "civil_society", _("civil society")
+    OTHER = "other", _("other")
+
+
+class MembershipQuerySet(ScopedQuerySet["Membership"]):
+    scope_lookup = "working_group__unit"
+
+    def current(self) -> MembershipQuerySet:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return self.filter(
+            models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=today),
+            models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=today),
+        )
+
+
+class Membership(TimeStampedModel):
+    scope_resource = "organisations"
+
+    working_group = models.ForeignKey(
+        WorkingGroup,
+        verbose_name=_("working group"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    member_type = models.CharField(_("member type"), max_length=20, choices=MemberType.choices)
+    role_in_group = models.CharField(_("role in the group"), max_length=100, blank=True)
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_to = models.DateField(_("to"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["working_group", "member_type", "person__full_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="%(app_label)s_%(class)s_valid_period",
+            ),
+            models.UniqueConstraint(
+                fields=["working_group", "person", "valid_from"],
+                name="%(app_label)s_%(class)s_unique_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_member_type_display()})"
+
+    def clean(self) -> None:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": _("The end date is before the start date.")})

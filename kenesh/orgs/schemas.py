@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+from kenesh.orgs.models import (
+    MemberType,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Person,
+    Sex,
+    WorkingGroup,
+)
+
+
+class OrganisationOut(Schema):
+    id: int
+    kind: OrganisationKind
+    name: str
+    name_ky: str
+    name_ru: str
+    name_en: str
+    unit: str = Field(description="SOATE code of the unit")
+    unit_name: str
+    address: str
+    phone: str
+    email: str
+    website: str
+
+    @staticmethod
+    def resolve_unit(obj: Organisation) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_unit_name(obj: Organisation) -> str:
+        return obj.unit.name
+
+
+class OrganisationIn(Schema):
+    kind: OrganisationKind
+    unit: str = Field(max_length=14, description="SOATE code of the unit")
+    name_ru: str = Field(min_length=1, max_length=200)
+    name_ky: str = Field("", max_length=200)
+    name_en: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    website: str = Field("", max_length=200)
+
+
+class OrganisationPatch(Schema):
+    kind: OrganisationKind | None = None
+    name_ru: str | None = Field(None, min_length=1, max_length=200)
+    name_ky: str | None = Field(None, max_length=200)
+    name_en: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=300)
+    phone: str | None = Field(None, max_length=40)
+    email: str | None = Field(None, max_length=254)
+    website: str | None = Field(None, max_length=200)
+
+
+class WorkingGroupOut(Schema):
+    id: int
+    unit: str = Field(description="SOATE code of the municipality")
+    unit_name: str
+    name: str
+    lcpc: int | None = Field(description="Id of the LCPC organisation")
+    established_on: dt.date | None
+    member_count: int
+
+    @staticmethod
+    def resolve_unit(obj: WorkingGroup) -> str:
+        return obj.unit.code
+
+    @staticmethod
+    def resolve_unit_name(obj: WorkingGroup) -> str:
+        return obj.unit.name
+
+    @staticmethod
+    def resolve_lcpc(obj: WorkingGroup) -> int | None:
+        return obj.lcpc_id
+
+    @staticmethod
+    def resolve_member_count(obj: WorkingGroup) -> int:
+        return int(getattr(obj, "member_count", None) or obj.memberships.count())
+
+
+class WorkingGroupIn(Schema):
+    unit: str = Field(max_length=14, description="SOATE code of the municipality")
+    name: str = Field(min_length=1, max_length=200)
+    lcpc: int | None = Field(None, ge=1, le=2**53, description="Id of the LCPC organisation")
+    established_on: dt.date | None = None
+
+
+class WorkingGroupPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    lcpc: int | None = Field(None, ge=1, le=2**53)
+    established_on: dt.date | None = None
+
+
+class PersonOut(Schema):
+    id: int
+    full_name: str
+    sex: Sex
+    phone: str
+    email: str
+    position: str
+    organisation: int | None
+
+    @staticmethod
+    def resolve_organisation(obj: Person) -> int | None:
+        return obj.organisation_id
+
+
+class PersonIn(Schema):
+    full_name: str = Field(min_length=1, max_length=200)
+    sex: Sex = Sex.UNKNOWN
+    phone: str = Field("", max_length=40)
+    email: str = Field("", max_length=254)
+    position: str = Field("", max_length=200)
+    organisation: int | None = Field(None, ge=1, le=2**53)
+
+
+class MemberOut(Schema):
+    id: int
+    person: PersonOut
+    member_type: MemberType
+    role_in_group: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    @staticmethod
+    def resolve_person(obj: Membership) -> object:
+        return obj.person
+
+
+class MemberIn(Schema):
+    person_id: int | None = Field(
+        None, ge=1, le=2**53, description="An existing person; or give `person` to create one"
+    )
+    person: PersonIn | None = None
+    member_type: MemberType
+    role_in_group: str = Field("", max_length=100)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class OrganisationFilters(Schema):
+    unit: str | None = Field(None, max_length=14, description="Within this unit (SOATE code)")
+    kind: OrganisationKind | None = None
+    q: str = Field("", max_length=100, description="Name contains")
+
+
+class WorkingGroupFilters(Schema):
+    unit: str | None = Field(None, max_length=14, description="Within this unit (SOATE code)")

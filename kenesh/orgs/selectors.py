@@ -1,0 +1,76 @@
+"""Reads on organisations, people and working groups, always through the user's scope."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q, QuerySet
+
+from kenesh.core.permissions import Action
+from kenesh.core.scope import get_for_user
+from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+    from kenesh.geo.models import AdministrativeUnit
+
+    AnyUser = User | AnonymousUser
+
+
+def organisation_list(
+    *,
+    user: AnyUser,
+    unit: AdministrativeUnit | None = None,
+    kind: str = "",
+    search: str = "",
+) -> QuerySet[Organisation]:
+    organisations = Organisation.objects.visible_to(user).select_related("unit")
+    if unit is not None:
+        organisations = organisations.filter(unit__path__startswith=unit.path)
+    if kind:
+        organisations = organisations.filter(kind=kind)
+    if search:
+        organisations = organisations.filter(
+            Q(name_ky__icontains=search) | Q(name_ru__icontains=search) | Q(name_en__icontains=search)
+        )
+    return organisations.order_by("unit__code", "name_ru", "pk")
+
+
+def organisation_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -> Organisation:
+    return get_for_user(Organisation.objects.select_related("unit"), user, action, pk=pk)
+
+
+def person_list(*, user: AnyUser, unit: AdministrativeUnit | None = None) -> QuerySet[Person]:
+    people = Person.objects.visible_to(user).select_related("organisation")
+    if unit is not None:
+        people = people.filter(unit__path__startswith=unit.path)
+    return people.order_by("full_name", "pk")
+
+
+def working_group_list(
+    *, user: AnyUser, unit: AdministrativeUnit | None = None
+) -> QuerySet[WorkingGroup]:
+    groups = (
+        WorkingGroup.objects.visible_to(user)
+        .select_related("unit", "lcpc")
+        .annotate(member_count=Count("memberships"))
+    )
+    if unit is not None:
+        groups = groups.filter(unit__path__startswith=unit.path)
+    return groups.order_by("unit__code")
+
+
+def working_group_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -> WorkingGroup:
+    groups = WorkingGroup.objects.select_related("unit", "lcpc").annotate(
+        member_count=Count("memberships")
+    )
+    return get_for_user(groups, user, action, pk=pk)
+
+
+def membership_list(*, working_group: WorkingGroup) -> QuerySet[Membership]:
+    """Members of a group the caller already got through :func:`working_group_get`."""
+    return working_group.memberships.select_related("person", "person__organisation").order_by(
+        "member_type", "person__full_name", "pk"
+    )

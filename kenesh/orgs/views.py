@@ -1,0 +1,172 @@
+"""Pages: organisations and working groups (list, detail, create, edit, add member)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from kenesh.core.pages import paginate_page, render_page_or_fragment
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
+from kenesh.orgs import selectors, services
+from kenesh.orgs.forms import MemberForm, OrganisationForm, WorkingGroupForm
+from kenesh.orgs.models import OrganisationKind
+
+
+def _may_write(request: HttpRequest, path: str) -> bool:
+    return allowed(request.user, Action.WRITE, Resource.ORGANISATIONS, path)
+
+
+def _form_errors_from(form: object, exc: ValidationError) -> None:
+    """Show a model validation error on the form that was filled, keeping what was typed."""
+    form.add_error(None, exc)  # type: ignore[attr-defined]
+
+
+@login_required
+def organisation_list_page(request: HttpRequest) -> HttpResponse:
+    require_anywhere(request.user, Action.READ, Resource.ORGANISATIONS)
+    kind = request.GET.get("kind", "")
+    if kind not in OrganisationKind.values:
+        kind = ""
+    search = request.GET.get("q", "").strip()[:100]
+    organisations = selectors.organisation_list(user=request.user, kind=kind, search=search)
+    context = {
+        "page_obj": paginate_page(request, organisations),
+        "kinds": OrganisationKind.choices,
+        "kind": kind,
+        "q": search,
+        "may_create": allowed_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS),
+    }
+    return render_page_or_fragment(
+        request, "orgs/organisation_list.html", "orgs/_organisation_table.html", context
+    )
+
+
+@login_required
+def organisation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, pk=pk)
+    context = {
+        "organisation": organisation,
+        "people": organisation.people.order_by("full_name"),
+        "may_edit": _may_write(request, organisation.unit.path),
+    }
+    return render(request, "orgs/organisation_detail.html", context)
+
+
+@login_required
+def organisation_create_page(request: HttpRequest) -> HttpResponse:
+    require_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS)
+    form = OrganisationForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        require_at(request.user, Action.WRITE, Resource.ORGANISATIONS, form.cleaned_data["unit"].path)
+        try:
+            organisation = services.organisation_create(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The organisation was saved."))
+            return redirect("organisation-detail", pk=organisation.pk)
+    return render(request, "orgs/organisation_form.html", {"form": form}, status=_status(form))
+
+
+@login_required
+def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = selectors.organisation_get(user=request.user, pk=pk, action=Action.WRITE)
+    form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        form.instance.refresh_from_db()
+        try:
+            services.organisation_update(actor=request.user, organisation=form.instance, data=data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The organisation was saved."))
+            return redirect("organisation-detail", pk=organisation.pk)
+    context = {"form": form, "organisation": organisation}
+    return render(request, "orgs/organisation_form.html", context, status=_status(form))
+
+
+@login_required
+def working_group_list_page(request: HttpRequest) -> HttpResponse:
+    require_anywhere(request.user, Action.READ, Resource.ORGANISATIONS)
+    context = {
+        "page_obj": paginate_page(request, selectors.working_group_list(user=request.user)),
+        "may_create": allowed_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS),
+    }
+    return render(request, "orgs/working_group_list.html", context)
+
+
+@login_required
+def working_group_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.working_group_get(user=request.user, pk=pk)
+    context = {
+        "group": group,
+        "memberships": selectors.membership_list(working_group=group),
+        "may_edit": _may_write(request, group.unit.path),
+    }
+    return render(request, "orgs/working_group_detail.html", context)
+
+
+@login_required
+def working_group_create_page(request: HttpRequest) -> HttpResponse:
+    require_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS)
+    form = WorkingGroupForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.working_group_create(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The working group was saved."))
+            return redirect("working-group-detail", pk=group.pk)
+    return render(request, "orgs/working_group_form.html", {"form": form}, status=_status(form))
+
+
+@login_required
+def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
+    form = WorkingGroupForm(request.POST or None, instance=group, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        form.instance.refresh_from_db()
+        try:
+            services.working_group_update(actor=request.user, working_group=form.instance, data=data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The working group was saved."))
+            return redirect("working-group-detail", pk=group.pk)
+    context = {"form": form, "group": group}
+    return render(request, "orgs/working_group_form.html", context, status=_status(form))
+
+
+@login_required
+def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
+    form = MemberForm(request.POST or None, working_group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_create(
+                actor=request.user,  # type: ignore[arg-type]
+                working_group=group,
+                person=form.cleaned_data.get("person"),
+                new_person=form.new_person_data(),
+                data=form.membership_data(),
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The member was added."))
+            return redirect("working-group-detail", pk=group.pk)
+    context = {"form": form, "group": group}
+    return render(request, "orgs/member_form.html", context, status=_status(form))
+
+
+def _status(form: object) -> int:
+    """400 when a submitted form has errors, so clients and tests see the rejection."""
+    return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200
