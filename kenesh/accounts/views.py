@@ -27,7 +27,9 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.ACCOUNTS)
     filters = {
         "username": request.GET.get("username", "").strip()[:150],
-        "action": request.GET.get("action", "") if request.GET.get("action") in AuditAction.values else "",
+        "action": request.GET.get("action", "")
+        if request.GET.get("action") in AuditAction.values
+        else "",
         "model": request.GET.get("model", "").strip()[:100],
         "object_id": request.GET.get("object_id", "").strip()[:64],
         "date_from": _date(request.GET.get("date_from", "")),

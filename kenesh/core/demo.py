@@ -128,7 +128,9 @@ def _organisations(unit: AdministrativeUnit) -> dict[str, Organisation]:
             f"{short_en} local crime prevention centre",
         ),
         OrganisationKind.LOCAL_GOVERNMENT: (
-            f"{short_ky} айыл өкмөтү" if unit.kind != "oblast_city" else f"{short_ky} шаардык мэриясы",
+            f"{short_ky} айыл өкмөтү"
+            if unit.kind != "oblast_city"
+            else f"{short_ky} шаардык мэриясы",
             f"Айыл окмоту {short_ru}" if unit.kind != "oblast_city" else f"Мэрия города {short_ru}",
             f"{short_en} local government",
         ),
@@ -165,7 +167,11 @@ def demo_load() -> DemoSummary:
     country = AdministrativeUnit.objects.get(code=COUNTRY_CODE)
     _ensure(
         Organisation,
-        {"unit": country, "kind": OrganisationKind.MINISTRY, "name_ru": "Министерство внутренних дел"},
+        {
+            "unit": country,
+            "kind": OrganisationKind.MINISTRY,
+            "name_ru": "Министерство внутренних дел",
+        },
         name_ky="Ички иштер министрлиги",
         name_en="Ministry of Internal Affairs",
     )

@@ -145,8 +145,9 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
 def scope_path_of(obj: models.Model) -> str:
     """The path of the unit that scopes ``obj``."""
-    queryset = type(obj)._default_manager.all()
-    lookup = getattr(queryset, "scope_lookup", "unit")
+    lookup = getattr(obj, "scope_lookup", None) or getattr(
+        type(obj)._default_manager.all(), "scope_lookup", "unit"
+    )
     if lookup == "self":
         return str(obj.path)  # type: ignore[attr-defined]
     target: Any = obj

@@ -68,7 +68,9 @@ def dashboard_for(user: User | AnonymousUser) -> Dashboard:
     dashboard = Dashboard()
     for unit in municipalities.order_by("code"):
         group = groups.get(unit.pk)
-        organisations = sum(n for path, n in organisation_counts.items() if path.startswith(unit.path))
+        organisations = sum(
+            n for path, n in organisation_counts.items() if path.startswith(unit.path)
+        )
         members = getattr(group, "member_count", 0) if group else 0
         dashboard.municipalities.append(
             MunicipalitySummary(

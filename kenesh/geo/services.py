@@ -178,7 +178,11 @@ def _in_tree_order(rows: list[_Row], errors: list[RowError]) -> list[_Row]:
         return depth[row.code]
 
     ordered = [(depth_of(row), row) for row in rows]
-    return [row for level, row in sorted(ordered, key=lambda p: (p[0] or 0, p[1].code)) if level is not None]
+    return [
+        row
+        for level, row in sorted(ordered, key=lambda p: (p[0] or 0, p[1].code))
+        if level is not None
+    ]
 
 
 @transaction.atomic
@@ -206,7 +210,11 @@ def geography_load(
                 COUNTRY_CODE,
                 "",
                 "Country",
-                {"ky": "Кыргыз Республикасы", "ru": "Кыргызская Республика", "en": "Kyrgyz Republic"},
+                {
+                    "ky": "Кыргыз Республикасы",
+                    "ru": "Кыргызская Республика",
+                    "en": "Kyrgyz Republic",
+                },
             ),
         )
     for row in rows:
@@ -216,7 +224,10 @@ def geography_load(
     if report.errors:
         return report
 
-    units = {unit.code: unit for unit in AdministrativeUnit.objects.filter(code__in=[r.code for r in rows])}
+    units = {
+        unit.code: unit
+        for unit in AdministrativeUnit.objects.filter(code__in=[r.code for r in rows])
+    }
     parents: dict[str, AdministrativeUnit] = {
         unit.code: unit
         for unit in AdministrativeUnit.objects.filter(code__in={r.parent_code for r in rows})
@@ -261,9 +272,7 @@ def geography_load(
 
 def _refresh_descendant_paths(unit: AdministrativeUnit) -> None:
     """After a unit moves, rewrite the paths below it (rare: territorial reforms)."""
-    for child in AdministrativeUnit.objects.filter(parent=unit).exclude(
-        path__startswith=unit.path
-    ):
+    for child in AdministrativeUnit.objects.filter(parent=unit).exclude(path__startswith=unit.path):
         child.save(update_fields=["path"])
         _refresh_descendant_paths(child)
 

@@ -38,9 +38,7 @@ def _organisation_in_group_unit(user: Any, pk: int | None, group_unit_id: int) -
     return organisation
 
 
-@router.get(
-    "/organisations", response=responses(Page[OrganisationOut]), summary="Organisations"
-)
+@router.get("/organisations", response=responses(Page[OrganisationOut]), summary="Organisations")
 def organisations(
     request: HttpRequest, page: PageQuery, filters: Query[OrganisationFilters]
 ) -> dict[str, Any]:
@@ -89,9 +87,7 @@ def organisation_update(
     )
 
 
-@router.get(
-    "/working-groups", response=responses(Page[WorkingGroupOut]), summary="Working groups"
-)
+@router.get("/working-groups", response=responses(Page[WorkingGroupOut]), summary="Working groups")
 def working_groups(
     request: HttpRequest, page: PageQuery, filters: Query[WorkingGroupFilters]
 ) -> dict[str, Any]:
@@ -174,9 +170,7 @@ def working_group_member_add(
         new_person = payload.person.dict()
         organisation_id = new_person.pop("organisation")
         if organisation_id is not None:
-            organisation = Organisation.objects.in_scope(request.user).filter(
-                pk=organisation_id
-            )
+            organisation = Organisation.objects.in_scope(request.user).filter(pk=organisation_id)
             new_person["organisation"] = organisation.first()
             if new_person["organisation"] is None:
                 raise ValidationError({"organisation": _("No such organisation in your area.")})

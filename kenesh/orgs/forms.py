@@ -32,7 +32,9 @@ def writable_units(user: Any) -> Any:
 
 
 class OrganisationForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
-    unit = UnitChoiceField(queryset=AdministrativeUnit.objects.none(), label=_("administrative unit"))
+    unit = UnitChoiceField(
+        queryset=AdministrativeUnit.objects.none(), label=_("administrative unit")
+    )
 
     class Meta:
         model = Organisation
@@ -84,7 +86,9 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
     person = forms.ModelChoiceField(
         queryset=Person.objects.none(), required=False, label=_("existing person")
     )
-    full_name = forms.CharField(label=_("or a new person: full name"), required=False, max_length=200)
+    full_name = forms.CharField(
+        label=_("or a new person: full name"), required=False, max_length=200
+    )
     sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
     phone = forms.CharField(label=_("phone"), required=False, max_length=40)
     email = forms.EmailField(label=_("email"), required=False)

@@ -33,7 +33,9 @@ def organisation_list(
         organisations = organisations.filter(kind=kind)
     if search:
         organisations = organisations.filter(
-            Q(name_ky__icontains=search) | Q(name_ru__icontains=search) | Q(name_en__icontains=search)
+            Q(name_ky__icontains=search)
+            | Q(name_ru__icontains=search)
+            | Q(name_en__icontains=search)
         )
     return organisations.order_by("unit__code", "name_ru", "pk")
 

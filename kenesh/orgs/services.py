@@ -52,9 +52,7 @@ def membership_create(
 ) -> Membership:
     """Add a member to a working group: an existing person, or a new one created with it."""
     if person is None:
-        person = person_create(
-            actor=actor, data={**(new_person or {}), "unit": working_group.unit}
-        )
+        person = person_create(actor=actor, data={**(new_person or {}), "unit": working_group.unit})
     return model_create(
         model=Membership,
         actor=actor,

@@ -10,10 +10,10 @@ urlpatterns = [
     path("working-groups/", views.working_group_list_page, name="working-group-list"),
     path("working-groups/new/", views.working_group_create_page, name="working-group-create"),
     path("working-groups/<int:pk>/", views.working_group_detail_page, name="working-group-detail"),
+    path("working-groups/<int:pk>/edit/", views.working_group_edit_page, name="working-group-edit"),
     path(
-        "working-groups/<int:pk>/edit/", views.working_group_edit_page, name="working-group-edit"
-    ),
-    path(
-        "working-groups/<int:pk>/members/new/", views.member_add_page, name="working-group-member-add"
+        "working-groups/<int:pk>/members/new/",
+        views.member_add_page,
+        name="working-group-member-add",
     ),
 ]

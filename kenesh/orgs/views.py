@@ -62,7 +62,9 @@ def organisation_create_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS)
     form = OrganisationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        require_at(request.user, Action.WRITE, Resource.ORGANISATIONS, form.cleaned_data["unit"].path)
+        require_at(
+            request.user, Action.WRITE, Resource.ORGANISATIONS, form.cleaned_data["unit"].path
+        )
         try:
             organisation = services.organisation_create(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
         except ValidationError as exc:
@@ -135,7 +137,9 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         form.instance.refresh_from_db()
         try:
-            services.working_group_update(actor=request.user, working_group=form.instance, data=data)  # type: ignore[arg-type]
+            services.working_group_update(
+                actor=request.user, working_group=form.instance, data=data
+            )  # type: ignore[arg-type]
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:

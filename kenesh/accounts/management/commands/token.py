@@ -42,4 +42,6 @@ class Command(BaseCommand):
         else:
             for token in user.api_tokens.all():
                 state = "revoked" if token.revoked_at else "active"
-                self.stdout.write(f"{token.prefix}  {token.name}  {token.created_at:%Y-%m-%d}  {state}")
+                self.stdout.write(
+                    f"{token.prefix}  {token.name}  {token.created_at:%Y-%m-%d}  {state}"
+                )

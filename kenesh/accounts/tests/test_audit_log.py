@@ -1,0 +1,83 @@
+"""The audit log records every change made through services and cannot be changed itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from kenesh.accounts.models import AppendOnlyError, AuditAction, AuditEntry, User
+from kenesh.geo.models import AdministrativeUnit
+from kenesh.orgs.models import Organisation, OrganisationKind
+from kenesh.orgs.services import organisation_create, organisation_update
+
+pytestmark = pytest.mark.django_db
+
+
+def _organisation(actor: User) -> Organisation:
+    return organisation_create(
+        actor=actor,
+        data={
+            "kind": OrganisationKind.NGO,
+            "unit": AdministrativeUnit.objects.get(code="41702210830000"),
+            "name_ru": "Женский совет Джети-Огуза",
+        },
+    )
+
+
+def test_a_create_records_who_what_and_the_new_values() -> None:
+    actor = User.objects.get(username="lcpc.jetioguz")
+    organisation = _organisation(actor)
+    entry = AuditEntry.objects.get(model="organisation", object_id=str(organisation.pk))
+    assert entry.action == AuditAction.CREATE
+    assert entry.actor == actor and entry.actor_username == "lcpc.jetioguz"
+    assert entry.changes["name_ru"] == [None, "Женский совет Джети-Огуза"]
+    assert entry.unit_path == organisation.unit.path
+
+
+def test_an_update_records_only_the_changed_fields_before_and_after() -> None:
+    actor = User.objects.get(username="lcpc.jetioguz")
+    organisation = _organisation(actor)
+    organisation_update(
+        actor=actor, organisation=organisation, data={"phone": "+996 555 000111", "kind": "ngo"}
+    )
+    entry = AuditEntry.objects.filter(action=AuditAction.UPDATE).latest("id")
+    assert entry.changes == {"phone": ["", "+996 555 000111"]}
+
+
+def test_an_update_that_changes_nothing_writes_no_entry() -> None:
+    actor = User.objects.get(username="lcpc.jetioguz")
+    organisation = _organisation(actor)
+    before = AuditEntry.objects.count()
+    organisation_update(actor=actor, organisation=organisation, data={"kind": "ngo"})
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_rejected_write_leaves_neither_object_nor_entry() -> None:
+    from django.core.exceptions import ValidationError
+
+    counts = (Organisation.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(ValidationError):
+        organisation_create(
+            actor=None,
+            data={
+                "kind": "ngo",
+                "unit": AdministrativeUnit.objects.get(code="41702210830000"),
+                "name_ru": "x",
+                "email": "not an email",
+            },
+        )
+    assert (Organisation.objects.count(), AuditEntry.objects.count()) == counts
+
+
+def test_entries_cannot_be_changed_or_deleted() -> None:
+    entry = AuditEntry.objects.first()
+    assert entry is not None
+    entry.object_repr = "tampered"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().update(object_repr="tampered")
+    with pytest.raises(AppendOnlyError):
+        AuditEntry.objects.all().delete()
+    assert not AuditEntry.objects.filter(object_repr="tampered").exists()

@@ -1,0 +1,52 @@
+"""/healthz tells a load balancer whether this node can reach its database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+PROBE = """
+import django, json
+django.setup()
+from django.test import Client
+response = Client().get("/healthz")
+print(json.dumps({"status": response.status_code, "body": response.json()}))
+"""
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_with_the_reason_when_the_database_is_unreachable() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        KENESH_SECRET_KEY="test-only-secret-key-for-the-probe-0123456789",
+        KENESH_SSL_REDIRECT="0",
+        # Nothing listens on port 9: the connection is refused at once.
+        DATABASE_URL="postgres://postgres@127.0.0.1:9/none",
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    assert answer["status"] == 503
+    assert answer["body"]["database"] == "unreachable"
+    assert answer["body"]["reason"]
