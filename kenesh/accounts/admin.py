@@ -7,20 +7,20 @@ from django.http import HttpRequest
 from kenesh.accounts.models import ApiToken, AuditEntry, RoleAssignment, User
 
 
-class RoleAssignmentInline(admin.TabularInline):  # type: ignore[type-arg]
+class RoleAssignmentInline(admin.TabularInline):
     model = RoleAssignment
     raw_id_fields = ["unit"]
     extra = 0
 
 
 @admin.register(User)
-class KeneshUserAdmin(UserAdmin):  # type: ignore[type-arg]
+class KeneshUserAdmin(UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_demo"]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
 
@@ -29,7 +29,7 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: the audit log is append-only."""
 
     list_display = ["at", "actor_username", "action", "model", "object_id", "object_repr"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -43,17 +43,17 @@ def grants_of(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
     """The user's role assignments as grants, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ()
-    cached = getattr(user, "_kenesh_grants", None)
+    cached: tuple[Grant, ...] | None = getattr(user, "_kenesh_grants", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     grants: list[Grant] = [
         Grant(role, path)
-        for role, path in user.role_assignments.values_list("role", "unit__path")  # type: ignore[union-attr]
+        for role, path in user.role_assignments.values_list("role", "unit__path")
     ]
     if user.is_superuser:
         grants.append(Grant(Role.ADMINISTRATOR.value, ROOT_PATH))
     result = tuple(grants)
-    user._kenesh_grants = result  # type: ignore[union-attr]
+    setattr(user, "_kenesh_grants", result)  # noqa: B010 - a per-request cache, not a field
     return result
 
 
@@ -145,8 +145,9 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
 def scope_path_of(obj: models.Model) -> str:
     """The path of the unit that scopes ``obj``."""
-    lookup = getattr(obj, "scope_lookup", None) or getattr(
-        type(obj)._default_manager.all(), "scope_lookup", "unit"
+    lookup = str(
+        getattr(obj, "scope_lookup", None)
+        or getattr(type(obj)._default_manager.all(), "scope_lookup", "unit")
     )
     if lookup == "self":
         return str(obj.path)  # type: ignore[attr-defined]
@@ -184,7 +185,7 @@ def get_for_user(
     """The object matching ``lookup``: 404 outside the user's scope, 403 without permission."""
     try:
         obj = queryset.in_scope(user).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
     check_allowed(user, action, obj)
     return obj

@@ -75,14 +75,14 @@ def dashboard_for(user: User | AnonymousUser) -> Dashboard:
         dashboard.municipalities.append(
             MunicipalitySummary(
                 unit=unit,
-                population=unit.population_latest,  # type: ignore[attr-defined]
-                population_year=unit.population_year,  # type: ignore[attr-defined]
+                population=unit.population_latest,
+                population_year=unit.population_year,
                 organisations=organisations,
                 working_group=group,
                 members=members,
             )
         )
-        dashboard.total_population += unit.population_latest or 0  # type: ignore[attr-defined]
+        dashboard.total_population += unit.population_latest or 0
         dashboard.total_organisations += organisations
         dashboard.total_members += members
     return dashboard

@@ -4,7 +4,7 @@ from kenesh.geo.models import AdministrativeUnit, LivestockCount, PopulationCoun
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AdministrativeUnitAdmin(admin.ModelAdmin):
     list_display = ["code", "name_ru", "name_ky", "name_en", "level", "kind"]
     list_filter = ["level", "kind"]
     search_fields = ["code", "name_ru", "name_ky", "name_en"]
@@ -13,13 +13,13 @@ class AdministrativeUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(PopulationCount)
-class PopulationCountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PopulationCountAdmin(admin.ModelAdmin):
     list_display = ["unit", "year", "population"]
     raw_id_fields = ["unit"]
 
 
 @admin.register(LivestockCount)
-class LivestockCountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LivestockCountAdmin(admin.ModelAdmin):
     list_display = ["unit", "year", "species", "heads"]
     list_filter = ["species"]
     raw_id_fields = ["unit"]

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kenesh.core.permissions import Action, Resource
-from kenesh.core.scope import get_for_user, grants_of, require_at
-from kenesh.geo.models import AdministrativeUnit, AdministrativeUnitQuerySet
+from kenesh.core.scope import ScopedQuerySet, get_for_user, grants_of, require_at
+from kenesh.geo.models import AdministrativeUnit
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -24,7 +24,7 @@ def unit_list(
     level: str | None = None,
     parent: AdministrativeUnit | None = None,
     search: str = "",
-) -> AdministrativeUnitQuerySet:
+) -> ScopedQuerySet[AdministrativeUnit]:
     """Units the user may see, optionally one level, the children of one unit, or by name/code."""
     units = AdministrativeUnit.objects.visible_to(user)
     if level:

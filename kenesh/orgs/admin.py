@@ -4,7 +4,7 @@ from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name_ru", "kind", "unit"]
     list_filter = ["kind"]
     search_fields = ["name_ru", "name_ky", "name_en"]
@@ -12,20 +12,20 @@ class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PersonAdmin(admin.ModelAdmin):
     list_display = ["full_name", "organisation", "unit"]
     search_fields = ["full_name"]
     raw_id_fields = ["unit", "organisation"]
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     raw_id_fields = ["person"]
     extra = 0
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkingGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "unit"]
     raw_id_fields = ["unit", "lcpc"]
     inlines = [MembershipInline]

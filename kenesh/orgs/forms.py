@@ -35,6 +35,7 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[typ
     unit = UnitChoiceField(
         queryset=AdministrativeUnit.objects.none(), label=_("administrative unit")
     )
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organisation

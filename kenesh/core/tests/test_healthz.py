@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -22,7 +23,7 @@ print(json.dumps({"status": response.status_code, "body": response.json()}))
 
 
 @pytest.mark.django_db
-def test_healthz_answers_ok_when_the_database_answers(client) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_answers_ok_when_the_database_answers(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
