@@ -13,6 +13,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Hashing speed is not under test here (test_settings checks argon2 is the default).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production's manifest storage needs `collectstatic` before a page can render; tests use
+    # the plain storage (the live server serves the files through the staticfiles finders).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(scope="session")

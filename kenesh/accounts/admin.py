@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from kenesh.accounts.models import ApiToken, AuditEntry, RoleAssignment, User
+from kenesh.core.admin import AuditedAdmin
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -14,7 +15,7 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class KeneshUserAdmin(UserAdmin):
+class KeneshUserAdmin(AuditedAdmin, UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_demo"]
 

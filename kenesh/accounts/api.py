@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
@@ -29,6 +29,16 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _locked_out(request: HttpRequest) -> NoReturn:
+    """Answer a lockout in the API's error shape (429).
+
+    django-axes marks the request as locked out and its middleware would then replace any
+    answer with the HTML lockout page of the login form; the API has answered already.
+    """
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+    raise HttpError(429, _("Too many failed attempts. Try again later."))
+
+
 @router.post(
     "/auth/token",
     auth=None,
@@ -38,10 +48,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
-    except AxesBackendPermissionDenied as exc:
-        raise HttpError(429, _("Too many failed attempts. Try again later.")) from exc
+    except AxesBackendPermissionDenied:
+        _locked_out(request)
     if getattr(request, "axes_locked_out", False):
-        raise HttpError(429, _("Too many failed attempts. Try again later."))
+        _locked_out(request)
     if user is None or not user.is_active:
         raise HttpError(401, _("Wrong username or password."))
     _token, raw = token_create(actor=user, user=user, name="api")  # type: ignore[arg-type]

@@ -111,6 +111,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error(request, 401, _("Authentication required."))
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            # django-ninja's only 400 is a body it cannot parse: bad input like any other.
+            unparsable = [{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]
+            return error(request, 422, _("The request is not valid."), unparsable)
         return error(request, exc.status_code, str(exc))
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from kenesh.core.admin import AuditedAdmin
 from kenesh.geo.models import AdministrativeUnit, LivestockCount, PopulationCount
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(admin.ModelAdmin):
+class AdministrativeUnitAdmin(AuditedAdmin):
     list_display = ["code", "name_ru", "name_ky", "name_en", "level", "kind"]
     list_filter = ["level", "kind"]
     search_fields = ["code", "name_ru", "name_ky", "name_en"]
@@ -13,13 +14,13 @@ class AdministrativeUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(PopulationCount)
-class PopulationCountAdmin(admin.ModelAdmin):
+class PopulationCountAdmin(AuditedAdmin):
     list_display = ["unit", "year", "population"]
     raw_id_fields = ["unit"]
 
 
 @admin.register(LivestockCount)
-class LivestockCountAdmin(admin.ModelAdmin):
+class LivestockCountAdmin(AuditedAdmin):
     list_display = ["unit", "year", "species", "heads"]
     list_filter = ["species"]
     raw_id_fields = ["unit"]

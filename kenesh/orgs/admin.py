@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from kenesh.core.admin import AuditedAdmin
 from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdmin):
     list_display = ["name_ru", "kind", "unit"]
     list_filter = ["kind"]
     search_fields = ["name_ru", "name_ky", "name_en"]
@@ -12,7 +13,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedAdmin):
     list_display = ["full_name", "organisation", "unit"]
     search_fields = ["full_name"]
     raw_id_fields = ["unit", "organisation"]
@@ -25,7 +26,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(admin.ModelAdmin):
+class WorkingGroupAdmin(AuditedAdmin):
     list_display = ["name", "unit"]
     raw_id_fields = ["unit", "lcpc"]
     inlines = [MembershipInline]
