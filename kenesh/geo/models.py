@@ -52,9 +52,9 @@ def validate_boundary(value: Any) -> None:
     if not isinstance(value, dict) or value.get("type") not in {"Polygon", "MultiPolygon"}:
         raise ValidationError(_("The boundary must be a GeoJSON Polygon or MultiPolygon."))
     coordinates = value.get("coordinates")
-    polygons = [coordinates] if value["type"] == "Polygon" else coordinates
-    if not isinstance(polygons, list) or not polygons:
+    if not isinstance(coordinates, list) or not coordinates:
         raise ValidationError(_("The boundary has no coordinates."))
+    polygons = [coordinates] if value["type"] == "Polygon" else coordinates
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
             raise ValidationError(_("Each polygon needs at least one linear ring."))

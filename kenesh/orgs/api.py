@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.permissions import Action, Resource
@@ -52,12 +52,13 @@ def organisations(
 @router.post(
     "/organisations", response=responses(OrganisationOut, 201), summary="Register an organisation"
 )
-def organisation_create(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Any]:
+def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Any]:
     data = payload.dict()
     data["unit"] = unit_for_write(
         user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS
     )
-    return 201, services.organisation_create(actor=request.user, data=data)  # type: ignore[arg-type]
+    organisation = services.organisation_create(actor=request.user, data=data)  # type: ignore[arg-type]
+    return Status(201, organisation)
 
 
 @router.get(
@@ -100,7 +101,7 @@ def working_groups(
     response=responses(WorkingGroupOut, 201),
     summary="Form the working group of a municipality",
 )
-def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> tuple[int, Any]:
+def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> Status[Any]:
     unit = unit_for_write(user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS)
     data: dict[str, Any] = {
         "unit": unit,
@@ -110,7 +111,7 @@ def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> tuple
     if payload.lcpc is not None:
         data["lcpc"] = _organisation_in_group_unit(request.user, payload.lcpc, unit.pk)
     group = services.working_group_create(actor=request.user, data=data)  # type: ignore[arg-type]
-    return 201, selectors.working_group_get(user=request.user, pk=group.pk)
+    return Status(201, selectors.working_group_get(user=request.user, pk=group.pk))
 
 
 @router.get(
@@ -155,7 +156,7 @@ def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) 
 )
 def working_group_member_add(
     request: HttpRequest, group_id: int, payload: MemberIn
-) -> tuple[int, Any]:
+) -> Status[Any]:
     group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
     if (payload.person_id is None) == (payload.person is None):
         raise ValidationError({"person": _("Give either person_id or person, not both.")})
@@ -186,4 +187,4 @@ def working_group_member_add(
             "valid_to": payload.valid_to,
         },
     )
-    return 201, membership
+    return Status(201, membership)
