@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from config.api import api
 from kenesh.core import views as core_views
@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/", core_views.api_not_found),
     path("", include("kenesh.accounts.urls")),
     path("", include("kenesh.core.urls")),
     path("units/", include("kenesh.geo.urls")),

@@ -10,7 +10,7 @@ from django.shortcuts import render
 
 from kenesh.accounts.models import AuditAction
 from kenesh.accounts.selectors import audit_entries
-from kenesh.core.pages import paginate_page, render_page_or_fragment
+from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 
@@ -37,6 +37,7 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "page_obj": paginate_page(request, audit_entries(**filters)),
+        "query": query_without_page(request),
         "filters": filters,
         "actions": AuditAction.choices,
     }

@@ -16,6 +16,13 @@ def paginate_page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
+def query_without_page(request: HttpRequest) -> str:
+    """The request's filters, URL-encoded, for the links to other pages of the same list."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
 def render_page_or_fragment(
     request: HttpRequest, template: str, fragment: str, context: dict[str, Any]
 ) -> HttpResponse:

@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kenesh.core.selectors import dashboard_for
@@ -25,6 +26,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
             {"status": "error", "database": "unreachable", "reason": str(exc)[:200]}, status=503
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""
+    return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)
 
 
 @login_required

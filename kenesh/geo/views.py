@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from kenesh.core.pages import paginate_page, render_page_or_fragment
+from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 from kenesh.geo.models import Level
@@ -24,6 +24,7 @@ def unit_list_page(request: HttpRequest) -> HttpResponse:
     units = unit_list(user=request.user, level=level or None, search=search)
     context = {
         "page_obj": paginate_page(request, units),
+        "query": query_without_page(request),
         "levels": Level.choices,
         "level": level,
         "q": search,

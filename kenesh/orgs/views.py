@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from kenesh.core.pages import paginate_page, render_page_or_fragment
+from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
 from kenesh.orgs import selectors, services
@@ -36,6 +36,7 @@ def organisation_list_page(request: HttpRequest) -> HttpResponse:
     organisations = selectors.organisation_list(user=request.user, kind=kind, search=search)
     context = {
         "page_obj": paginate_page(request, organisations),
+        "query": query_without_page(request),
         "kinds": OrganisationKind.choices,
         "kind": kind,
         "q": search,
@@ -98,9 +99,12 @@ def working_group_list_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.ORGANISATIONS)
     context = {
         "page_obj": paginate_page(request, selectors.working_group_list(user=request.user)),
+        "query": query_without_page(request),
         "may_create": allowed_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS),
     }
-    return render(request, "orgs/working_group_list.html", context)
+    return render_page_or_fragment(
+        request, "orgs/working_group_list.html", "orgs/_working_group_table.html", context
+    )
 
 
 @login_required

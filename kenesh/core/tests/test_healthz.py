@@ -51,3 +51,10 @@ def test_healthz_answers_503_with_the_reason_when_the_database_is_unreachable() 
     assert answer["status"] == 503
     assert answer["body"]["database"] == "unreachable"
     assert answer["body"]["reason"]
+
+
+def test_unknown_api_addresses_answer_json_not_found(client: Client) -> None:
+    response = client.get("/api/v1/no-such-thing/here")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert set(response.json()) == {"detail", "errors"}

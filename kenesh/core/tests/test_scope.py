@@ -182,3 +182,27 @@ def test_restricted_fields_are_masked_for_everyone_but_police_in_scope() -> None
         assert masked == {"narrative": None, "reporter": None, "status": "registered"}, outsider
         assert masked_value(user(outsider), record, "narrative") is None  # type: ignore[arg-type]
         assert masked_value(user(outsider), record, "status") == "registered"  # type: ignore[arg-type]
+
+
+def test_templates_show_a_mask_instead_of_a_restricted_value() -> None:
+    from django.template import Context, Template
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    record = RestrictedRecord(
+        AdministrativeUnit.objects.get(code=JETI_OGUZ), "what happened", "Асанов", "registered"
+    )
+    page = Template(
+        '{% load masking %}{% masked record "narrative" %}|{% masked record "status" %}'
+    )
+    request = RequestFactory().get("/")
+    with translation.override("en"):
+        request.user = user("police.jetioguz")
+        assert (
+            page.render(Context({"record": record, "request": request}))
+            == "what happened|registered"
+        )
+        request.user = user("lcpc.jetioguz")
+        assert (
+            page.render(Context({"record": record, "request": request})) == "restricted|registered"
+        )

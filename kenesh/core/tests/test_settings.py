@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -62,3 +63,12 @@ def test_content_security_policy_allows_no_inline_script() -> None:
     directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
     assert directives["script-src"] == ["'self'"]
     assert "'unsafe-inline'" not in directives["style-src"]
+
+
+def test_pages_carry_the_security_headers(client: Client) -> None:
+    response = client.get("/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,21 @@
+"""``{% masked obj "field" %}``: a restricted field's value, or a mask for those who may not see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from kenesh.core.masking import MASK, masked_value
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def masked(context: template.Context, obj: Any, field: str) -> Any:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    value = masked_value(user, obj, field)
+    if value is None and getattr(obj, field, None) is not None:
+        return MASK
+    return value
