@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterable
@@ -83,6 +84,8 @@ class _Row:
     parent_code: str
     source_kind: str
     names: dict[str, str]
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
 
 
 def _level_and_kind(row: _Row, parent: tuple[str, str] | None) -> tuple[str, str]:
@@ -135,7 +138,21 @@ def _read_rows(lines: Iterable[str]) -> tuple[list[_Row], list[RowError]]:
             errors.append(RowError(line, "parent_code", _("not a SOATE code")))
         if not parent_code and source_kind not in {"Country", "RegionAndCity"}:
             errors.append(RowError(line, "parent_code", _("only oblasts may have no parent")))
-        rows.append(_Row(line, code, parent_code, source_kind, names))
+        period: dict[str, dt.date | None] = {}
+        for column in ("valid_from", "valid_to"):
+            text = (raw.get(column) or "").strip()
+            try:
+                period[column] = dt.date.fromisoformat(text) if text else None
+            except ValueError:
+                errors.append(RowError(line, column, _("not a date (YYYY-MM-DD)")))
+                period[column] = None
+        if (
+            period["valid_from"]
+            and period["valid_to"]
+            and period["valid_to"] < period["valid_from"]
+        ):
+            errors.append(RowError(line, "valid_to", _("the end date is before the start date")))
+        rows.append(_Row(line, code, parent_code, source_kind, names, **period))
     return rows, errors
 
 
@@ -190,7 +207,7 @@ def geography_load(
     *, lines: Iterable[str], actor: User | None = None, dry_run: bool = False
 ) -> LoadReport:
     """Load classifier rows (``code,name_ru,kind,parent_code`` and optional ``name_ky``,
-    ``name_en``) into the unit tree: new codes are created, known codes updated, all or nothing.
+    ``name_en``, ``valid_from``, ``valid_to`` as YYYY-MM-DD) into the unit tree: new codes are created, known codes updated, all or nothing.
 
     Oblasts without a parent are placed under the country (created when missing). Every bad
     row is reported with its line and column; if there is any, nothing is written.
@@ -245,6 +262,9 @@ def geography_load(
         for lang in ("ky", "en"):
             if row.names[lang]:
                 values[f"name_{lang}"] = row.names[lang]
+        for column in ("valid_from", "valid_to"):
+            if getattr(row, column) is not None:
+                values[column] = getattr(row, column)
         unit = units.get(row.code)
         if unit is None:
             unit = AdministrativeUnit(code=row.code, **values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -108,7 +109,8 @@ def test_a_file_without_the_required_columns_is_refused() -> None:
     assert not report.ok and report.errors[0].line == 1
 
 
-def test_the_command_loads_a_file_and_reports_bad_ones(tmp_path: Path) -> None:
+def test_the_command_loads_a_file_and_reports_bad_ones(tmp_path: Path, settings: Any) -> None:
+    settings.LANGUAGE_CODE = "en"  # commands speak the site language; the default is Kyrgyz
     good = tmp_path / "good.csv"
     good.write_text(
         "code,name_ru,kind,parent_code\n41709000000000,Тестовая область,RegionAndCity,\n",
@@ -130,3 +132,23 @@ def test_the_command_loads_a_file_and_reports_bad_ones(tmp_path: Path) -> None:
 def test_clean_name_fixes_doubled_words_and_spaces() -> None:
     assert clean_name("  Тонский   районрайон ") == "Тонский район"
     assert clean_name("Ак-Суу") == "Ак-Суу"
+
+
+def test_validity_dates_are_loaded_and_bad_dates_reported() -> None:
+    import datetime as dt
+
+    text = (
+        "code,name_ru,kind,parent_code,valid_from,valid_to\n"
+        "41709000000000,Тестовая область,RegionAndCity,,,\n"
+        "41709220000000,Тестовый район,District,41709000000000,1994-01-01,2024-06-30\n"
+    )
+    assert geography_load_text(text=text).ok
+    rayon = AdministrativeUnit.objects.get(code="41709220000000")
+    assert (rayon.valid_from, rayon.valid_to) == (dt.date(1994, 1, 1), dt.date(2024, 6, 30))
+    bad = (
+        "code,name_ru,kind,parent_code,valid_from,valid_to\n"
+        "41709230000000,Район,District,41709000000000,30.06.2024,\n"
+        "41709240000000,Район,District,41709000000000,2024-06-30,2020-01-01\n"
+    )
+    report = geography_load_text(text=bad)
+    assert [(e.line, e.column) for e in report.errors] == [(2, "valid_from"), (3, "valid_to")]
