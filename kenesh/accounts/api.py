@@ -6,7 +6,9 @@ from typing import Any, NoReturn
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
@@ -29,6 +31,21 @@ def me(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _refuse_unreadable_form(request: HttpRequest) -> None:
+    """Refuse, before any password is checked, a body Django cannot read as form data.
+
+    django-axes records a failed attempt from ``request.POST``. django-ninja reads the JSON
+    whatever the declared content type, so a body declared as multipart without a boundary, or
+    as a form with too many fields, would pass here and then break that record after a wrong
+    password: the attempt would escape the lockout count, and passwords could be guessed
+    without end.
+    """
+    try:
+        request.POST  # noqa: B018 - parsed for its side effect: fail now, not after the check
+    except (MultiPartParserError, SuspiciousOperation, UnreadablePostError) as exc:
+        raise HttpError(400, _("The request body cannot be read.")) from exc
+
+
 def _locked_out(request: HttpRequest) -> NoReturn:
     """Answer a lockout in the API's error shape (429).
 
@@ -46,6 +63,7 @@ def _locked_out(request: HttpRequest) -> NoReturn:
     summary="Exchange a username and password for an API token",
 )
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+    _refuse_unreadable_form(request)
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
     except AxesBackendPermissionDenied:

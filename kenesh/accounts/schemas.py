@@ -3,6 +3,8 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
+from kenesh.core.api import InputSchema
+
 
 class RoleOut(Schema):
     role: str = Field(description="Role code, e.g. lcpc or police")
@@ -17,7 +19,7 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
-class TokenIn(Schema):
+class TokenIn(InputSchema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=512)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kenesh.accounts.models import AuditAction
 from kenesh.accounts.selectors import audit_entries
@@ -22,10 +24,11 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
+@require_safe
 @login_required
 def audit_log_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.ACCOUNTS)
-    filters = {
+    filters: dict[str, Any] = {
         "username": request.GET.get("username", "").strip()[:150],
         "action": request.GET.get("action", "")
         if request.GET.get("action") in AuditAction.values

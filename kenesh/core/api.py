@@ -4,19 +4,40 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import Field
+from ninja.schema import DjangoGetter
+from pydantic import BaseModel, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from kenesh.accounts.services import token_authenticate
 
 T = TypeVar("T")
+
+
+class InputSchema(Schema):
+    """A request body: a JSON object and nothing else.
+
+    django-ninja's ``Schema`` reads attributes of whatever it is given (so that it can serialise
+    model instances); without this check a JSON array or number in a request body would pass as
+    an object with every optional field left out, and a PATCH of ``[1]`` would answer 200.
+    """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _require_json_object(cls, data: Any) -> Any:
+        # Schema's own validator runs first and wraps the input in a DjangoGetter.
+        raw = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(raw, dict | BaseModel):
+            raise PydanticCustomError("model_type", "Input should be a JSON object")
+        return data
 
 
 class FieldError(Schema):
@@ -110,12 +131,20 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error(request, 401, _("Authentication required."))
 
+    def unreadable_body(request: HttpRequest, message: str) -> HttpResponse:
+        errors = [{"loc": ["body"], "msg": message, "type": "body_unreadable"}]
+        return error(request, 422, _("The request is not valid."), errors)
+
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:
-            # django-ninja's only 400 is a body it cannot parse: bad input like any other.
-            unparsable = [{"loc": ["body"], "msg": str(exc), "type": "json_invalid"}]
-            return error(request, 422, _("The request is not valid."), unparsable)
+            # django-ninja's 400 is a body it cannot parse: bad input like any other (422).
+            return unreadable_body(request, str(exc))
         return error(request, exc.status_code, str(exc))
+
+    def on_unreadable_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Django answers these with an HTML 400 page; they come from a body that cannot be
+        # read as form data (e.g. a CSRF check of a session request reading request.POST).
+        return unreadable_body(request, _("The request body cannot be read."))
 
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return error(request, 404, _("Not found."))
@@ -129,6 +158,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, on_http_error)
     api.add_exception_handler(Http404, on_not_found)
     api.add_exception_handler(PermissionDenied, on_forbidden)
+    api.add_exception_handler(MultiPartParserError, on_unreadable_request)
+    api.add_exception_handler(SuspiciousOperation, on_unreadable_request)
+    api.add_exception_handler(UnreadablePostError, on_unreadable_request)
 
 
 def authentication() -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
@@ -14,6 +15,7 @@ from kenesh.geo.selectors import unit_breadcrumbs, unit_get, unit_list
 from kenesh.orgs.selectors import organisation_list, working_group_list
 
 
+@require_safe
 @login_required
 def unit_list_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.GEOGRAPHY)
@@ -32,6 +34,7 @@ def unit_list_page(request: HttpRequest) -> HttpResponse:
     return render_page_or_fragment(request, "geo/unit_list.html", "geo/_unit_table.html", context)
 
 
+@require_safe
 @login_required
 def unit_detail_page(request: HttpRequest, code: str) -> HttpResponse:
     unit = unit_get(user=request.user, code=code)

@@ -20,7 +20,7 @@ from kenesh.orgs.models import (
 )
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.code})"
 
@@ -31,7 +31,7 @@ def writable_units(user: Any) -> Any:
     ).exclude(level=Level.SETTLEMENT)
 
 
-class OrganisationForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
     unit = UnitChoiceField(
         queryset=AdministrativeUnit.objects.none(), label=_("administrative unit")
     )
@@ -60,7 +60,7 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[typ
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
-class WorkingGroupForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+class WorkingGroupForm(BootstrapFormMixin, forms.ModelForm):
     unit = UnitChoiceField(queryset=AdministrativeUnit.objects.none(), label=_("municipality"))
 
     class Meta:
@@ -81,7 +81,7 @@ class WorkingGroupForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[typ
         ).filter(kind=OrganisationKind.LCPC)
 
 
-class MemberForm(BootstrapFormMixin, forms.ModelForm):  # type: ignore[type-arg]
+class MemberForm(BootstrapFormMixin, forms.ModelForm):
     """Add a member: pick a person of the municipality, or type a new one."""
 
     person = forms.ModelChoiceField(

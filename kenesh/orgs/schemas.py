@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from kenesh.core.api import InputSchema
+
 from kenesh.orgs.models import (
     MemberType,
     Membership,
@@ -39,7 +41,7 @@ class OrganisationOut(Schema):
         return obj.unit.name
 
 
-class OrganisationIn(Schema):
+class OrganisationIn(InputSchema):
     kind: OrganisationKind
     unit: str = Field(max_length=14, description="SOATE code of the unit")
     name_ru: str = Field(min_length=1, max_length=200)
@@ -51,7 +53,7 @@ class OrganisationIn(Schema):
     website: str = Field("", max_length=200)
 
 
-class OrganisationPatch(Schema):
+class OrganisationPatch(InputSchema):
     kind: OrganisationKind | None = None
     name_ru: str | None = Field(None, min_length=1, max_length=200)
     name_ky: str | None = Field(None, max_length=200)
@@ -88,14 +90,14 @@ class WorkingGroupOut(Schema):
         return int(getattr(obj, "member_count", None) or obj.memberships.count())
 
 
-class WorkingGroupIn(Schema):
+class WorkingGroupIn(InputSchema):
     unit: str = Field(max_length=14, description="SOATE code of the municipality")
     name: str = Field(min_length=1, max_length=200)
     lcpc: int | None = Field(None, ge=1, le=2**53, description="Id of the LCPC organisation")
     established_on: dt.date | None = None
 
 
-class WorkingGroupPatch(Schema):
+class WorkingGroupPatch(InputSchema):
     name: str | None = Field(None, min_length=1, max_length=200)
     lcpc: int | None = Field(None, ge=1, le=2**53)
     established_on: dt.date | None = None
@@ -115,7 +117,7 @@ class PersonOut(Schema):
         return obj.organisation_id
 
 
-class PersonIn(Schema):
+class PersonIn(InputSchema):
     full_name: str = Field(min_length=1, max_length=200)
     sex: Sex = Sex.UNKNOWN
     phone: str = Field("", max_length=40)
@@ -137,7 +139,7 @@ class MemberOut(Schema):
         return obj.person
 
 
-class MemberIn(Schema):
+class MemberIn(InputSchema):
     person_id: int | None = Field(
         None, ge=1, le=2**53, description="An existing person; or give `person` to create one"
     )

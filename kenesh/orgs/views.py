@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
@@ -26,6 +27,7 @@ def _form_errors_from(form: object, exc: ValidationError) -> None:
     form.add_error(None, exc)  # type: ignore[attr-defined]
 
 
+@require_safe
 @login_required
 def organisation_list_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.ORGANISATIONS)
@@ -47,6 +49,7 @@ def organisation_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def organisation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk)
@@ -94,6 +97,7 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organisation_form.html", context, status=_status(form))
 
 
+@require_safe
 @login_required
 def working_group_list_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.READ, Resource.ORGANISATIONS)
@@ -107,6 +111,7 @@ def working_group_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 def working_group_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk)
@@ -142,8 +147,10 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         form.instance.refresh_from_db()
         try:
             services.working_group_update(
-                actor=request.user, working_group=form.instance, data=data
-            )  # type: ignore[arg-type]
+                actor=request.user,  # type: ignore[arg-type]
+                working_group=form.instance,
+                data=data,
+            )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:

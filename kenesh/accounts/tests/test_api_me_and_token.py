@@ -108,7 +108,35 @@ def test_a_token_request_without_the_password_gets_422(client: Client) -> None:
 def test_a_token_request_that_is_not_json_gets_422(client: Client) -> None:
     response = client.post(TOKEN, data="username=admin", content_type="application/json")
 
-    assert_error_shape(response, 422)
+    body = assert_error_shape(response, 422)
+    assert body["errors"][0]["loc"] == ["body"]
+
+
+def test_a_token_request_that_is_a_json_array_gets_422(client: Client) -> None:
+    assert_error_shape(post_json(client, TOKEN, ["police.jetioguz", DEMO_PASSWORD]), 422)
+
+
+# django-ninja reads the JSON whatever the declared content type, while django-axes records a
+# failure from request.POST: a body that breaks form parsing must not reach the password check.
+UNREADABLE_AS_FORM = [
+    ("multipart/form-data", ""),  # multipart without a boundary
+    ("application/x-www-form-urlencoded", "&" * 1200),  # more fields than Django reads
+]
+
+
+@pytest.mark.parametrize(("content_type", "padding"), UNREADABLE_AS_FORM, ids=["multipart", "fields"])
+def test_a_body_unreadable_as_a_form_cannot_dodge_the_lockout(
+    client: Client, content_type: str, padding: str
+) -> None:
+    def attempt(password: str) -> Any:
+        body = {"username": "lcpc.jetioguz", "password": password, "padding": padding}
+        return client.post(TOKEN, data=json.dumps(body), content_type=content_type)
+
+    statuses = {attempt(f"wrong-{n}").status_code for n in range(settings.AXES_FAILURE_LIMIT + 2)}
+
+    assert statuses == {422}
+    assert_error_shape(attempt(DEMO_PASSWORD), 422)
+    assert not ApiToken.objects.exists()
 
 
 def test_repeated_failures_lock_the_username_out_with_429_even_for_the_right_password(

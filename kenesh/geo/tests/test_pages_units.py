@@ -132,3 +132,10 @@ def test_a_user_without_any_role_gets_403_on_the_list_and_404_on_details(
     client = client_as("no.roles")
     assert client.get("/units/").status_code == 403
     assert client.get(f"/units/{JETI_OGUZ}/").status_code == 404
+
+
+def test_the_links_to_other_pages_keep_the_filters_url_encoded(client_as: ClientAs) -> None:
+    response = client_as("coordinator").get("/units/?level=municipality&q=Aiyl Aimak")
+    assert response.context["page_obj"].has_next()
+    page = response.content.decode()
+    assert 'href="?level=municipality&amp;q=Aiyl+Aimak&amp;page=2"' in page

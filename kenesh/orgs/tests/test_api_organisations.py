@@ -403,3 +403,15 @@ def test_a_change_that_would_duplicate_another_organisation_gets_422(client_as: 
 
     assert_error(response, 422)
     assert counts() == before
+
+
+@pytest.mark.parametrize("body", [[], [1], 7, "phone", None], ids=["empty", "list", "number", "string", "null"])
+def test_a_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) -> None:
+    station = jeti_oguz_police_station()
+    before = counts()
+
+    response = send(client_as("lcpc.jetioguz"), "patch", f"{ORGANISATIONS}/{station.pk}", body)
+
+    assert_error(response, 422)
+    assert counts() == before
+

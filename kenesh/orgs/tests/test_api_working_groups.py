@@ -387,6 +387,32 @@ def test_a_bad_change_gets_422_and_leaves_the_group_as_it_was(
     )
 
 
+@pytest.mark.parametrize("body", [[], [[1.5], -3], 7, "name"], ids=["empty", "list", "number", "string"])
+def test_a_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) -> None:
+    group = jeti_oguz_group()
+    before = counts()
+
+    response = send(client_as("lcpc.jetioguz"), "patch", f"{GROUPS}/{group.pk}", body)
+
+    assert_error(response, 422)
+    assert counts() == before
+
+
+def test_a_member_whose_person_is_not_a_json_object_gets_422(client_as: Any) -> None:
+    group = jeti_oguz_group()
+    before = counts()
+
+    response = send(
+        client_as("lcpc.jetioguz"),
+        "post",
+        f"{GROUPS}/{group.pk}/members",
+        {"person": ["Асанова Бермет"], "member_type": "other"},
+    )
+
+    assert_error(response, 422)
+    assert counts() == before
+
+
 def test_the_lcpc_of_another_municipality_cannot_be_set(client_as: Any) -> None:
     group = jeti_oguz_group()
     karakol_lcpc = Organisation.objects.get(unit__code=KARAKOL, kind=OrganisationKind.LCPC)

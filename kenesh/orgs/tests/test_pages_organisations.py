@@ -106,18 +106,14 @@ def test_the_list_filters_by_kind_and_name(client_as: ClientAs) -> None:
     assert police.paginator.count == 10
     assert {organisation.kind for organisation in police} == {OrganisationKind.POLICE_STATION}
     found = client.get("/organisations/?q=UNODC").context["page_obj"]
-    assert [organisation.kind for organisation in found] == [
-        OrganisationKind.INTERNATIONAL_PARTNER
-    ]
+    assert [organisation.kind for organisation in found] == [OrganisationKind.INTERNATIONAL_PARTNER]
     unknown_kind = client.get("/organisations/?kind=spaceship")
     assert unknown_kind.status_code == 200
     assert unknown_kind.context["kind"] == ""
 
 
 def test_an_htmx_request_gets_the_table_fragment_only(client_as: ClientAs) -> None:
-    response = client_as("lcpc.jetioguz").get(
-        "/organisations/?kind=lcpc", HTTP_HX_REQUEST="true"
-    )
+    response = client_as("lcpc.jetioguz").get("/organisations/?kind=lcpc", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     fragment = response.content.decode()
     assert "<html" not in fragment
@@ -127,12 +123,14 @@ def test_an_htmx_request_gets_the_table_fragment_only(client_as: ClientAs) -> No
 
 
 def test_the_create_button_shows_only_to_those_who_may_create(client_as: ClientAs) -> None:
-    assert 'href="/organisations/new/"' in client_as("lcpc.jetioguz").get(
-        "/organisations/"
-    ).content.decode()
-    assert 'href="/organisations/new/"' not in client_as("police.jetioguz").get(
-        "/organisations/"
-    ).content.decode()
+    assert (
+        'href="/organisations/new/"'
+        in client_as("lcpc.jetioguz").get("/organisations/").content.decode()
+    )
+    assert (
+        'href="/organisations/new/"'
+        not in client_as("police.jetioguz").get("/organisations/").content.decode()
+    )
 
 
 def test_a_user_without_any_role_gets_403_on_the_list(client_as: ClientAs) -> None:
@@ -223,6 +221,8 @@ def test_a_bad_post_answers_400_keeps_what_was_typed_and_writes_nothing(
     assert 'value="not an email"' in page
     assert 'value="с. Джети-Огуз, ул. Ленина 1"' in page
     assert "invalid-feedback" in page
+    assert 'aria-invalid="true"' in page and 'aria-describedby="id_name_ru_error"' in page
+    assert 'id="id_name_ru_error"' in page
     assert counts() == before
 
 

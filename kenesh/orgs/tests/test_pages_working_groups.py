@@ -373,9 +373,9 @@ def test_the_member_form_offers_only_people_and_organisations_of_the_municipalit
     client_as: ClientAs,
 ) -> None:
     group = group_of(JETI_OGUZ)
-    form = client_as("lcpc.jetioguz").get(f"/working-groups/{group.pk}/members/new/").context[
-        "form"
-    ]
+    form = (
+        client_as("lcpc.jetioguz").get(f"/working-groups/{group.pk}/members/new/").context["form"]
+    )
     assert set(form.fields["organisation"].queryset.values_list("unit__code", flat=True)) == {
         JETI_OGUZ
     }
