@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from kenesh.core.permissions import Action
 from kenesh.core.scope import get_for_user
-from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
+from kenesh.orgs.models import MemberType, Membership, Organisation, Person, WorkingGroup
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -73,6 +73,18 @@ def working_group_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -
 
 def membership_list(*, working_group: WorkingGroup) -> QuerySet[Membership]:
     """Members of a group the caller already got through :func:`working_group_get`."""
-    return working_group.memberships.select_related("person", "person__organisation").order_by(
-        "member_type", "person__full_name", "pk"
+    return (
+        working_group.memberships.select_related("person", "person__organisation")
+        .annotate(type_order=MEMBER_TYPE_ORDER)
+        .order_by("type_order", "person__full_name", "pk")
     )
+
+
+# The order officials list a working group in: the chair's local government first.
+MEMBER_TYPE_ORDER = Case(
+    *(
+        When(member_type=member_type, then=Value(position))
+        for position, member_type in enumerate(MemberType.values)
+    ),
+    default=Value(len(MemberType.values)),
+)
