@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from kenesh.accounts.api import router as accounts_router
-from kenesh.core.api import authentication, install_error_handlers
+from kenesh.core.api import RequestParser, authentication, install_error_handlers
 from kenesh.geo.api import router as geo_router
 from kenesh.orgs.api import router as orgs_router
 
@@ -16,6 +16,7 @@ api = NinjaAPI(
         "(POST /api/v1/auth/token or `kenesh token create USERNAME`)."
     ),
     auth=authentication(),
+    parser=RequestParser(),
     urls_namespace="api",
 )
 install_error_handlers(api)

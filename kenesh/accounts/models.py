@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any, ClassVar
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -157,6 +158,31 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    def _model_class(self) -> type[models.Model] | None:
+        try:
+            return apps.get_model(self.app_label, self.model)
+        except LookupError:
+            return None
+
+    @property
+    def model_label(self) -> str:
+        """The object type in the reader's language ("organisation", "уюм", ...)."""
+        model = self._model_class()
+        return str(model._meta.verbose_name) if model is not None else self.model
+
+    def labelled_changes(self) -> list[tuple[str, Any, Any]]:
+        """(field label in the reader's language, before, after) for each changed field."""
+        model = self._model_class()
+        labels: dict[str, str] = {}
+        if model is not None:
+            for field in model._meta.concrete_fields:
+                labels[field.attname] = str(getattr(field, "verbose_name", field.attname))
+        return [
+            (labels.get(name, name), change[0], change[1])
+            for name, change in self.changes.items()
+            if isinstance(change, list) and len(change) == 2
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

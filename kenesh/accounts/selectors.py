@@ -50,3 +50,19 @@ def audit_entries(
     if date_to:
         entries = entries.filter(at__date__lte=date_to)
     return entries
+
+
+def audit_object_types() -> list[tuple[str, str]]:
+    """(model name, label in the reader's language) for every model the audit log names."""
+    from django.apps import apps
+
+    choices = []
+    for app_label, model in (
+        AuditEntry.objects.order_by().values_list("app_label", "model").distinct()
+    ):
+        try:
+            label = str(apps.get_model(app_label, model)._meta.verbose_name)
+        except LookupError:
+            label = model
+        choices.append((model, label[:1].upper() + label[1:]))
+    return sorted(set(choices), key=lambda choice: choice[1])

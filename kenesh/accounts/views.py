@@ -7,11 +7,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.models import AuditAction
-from kenesh.accounts.selectors import audit_entries
+from kenesh.accounts.selectors import audit_entries, audit_object_types
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
@@ -43,11 +42,10 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
         "query": query_without_page(request),
         "filters": filters,
         "actions": AuditAction.choices,
+        "object_types": audit_object_types(),
     }
     return render_page_or_fragment(
         request, "accounts/audit_log.html", "accounts/_audit_table.html", context
     )
 
 
-def lockout_page(request: HttpRequest, credentials: object = None, *args: object) -> HttpResponse:
-    return render(request, "accounts/lockout.html", status=429)

@@ -10,8 +10,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.schema import DjangoGetter
 from pydantic import BaseModel, Field, model_validator
@@ -59,6 +61,50 @@ class Page(Schema, Generic[T]):
 class PageParams(Schema):
     limit: int = Field(50, ge=1, le=500, description="How many items to return (1–500)")
     offset: int = Field(0, ge=0, le=10_000_000, description="How many items to skip")
+
+
+class NulCharacterError(ValueError):
+    """A request carries the NUL character, which no text field can hold."""
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class RequestParser(Parser):
+    """JSON bodies and query strings, refusing the NUL character in any text.
+
+    PostgreSQL cannot store NUL in text and answers even a lookup with an error, so it is
+    refused here, once for every operation, as bad input (422).
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise NulCharacterError(_("Text may not contain the NUL character."))
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        for key, values in data.lists():
+            if _has_nul(key) or _has_nul(values):
+                raise ValidationError(
+                    [
+                        {
+                            "loc": ["query", key.replace("\x00", "")],
+                            "msg": _("Text may not contain the NUL character."),
+                            "type": "string_nul",
+                        }
+                    ]
+                )
+        return super().parse_querydict(data, list_fields, request)
 
 
 def paginate(queryset: QuerySet[Any], page: PageParams) -> dict[str, Any]:
@@ -131,13 +177,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return error(request, 401, _("Authentication required."))
 
-    def unreadable_body(request: HttpRequest, message: str) -> HttpResponse:
-        errors = [{"loc": ["body"], "msg": message, "type": "body_unreadable"}]
+    def unreadable_body(
+        request: HttpRequest, message: str, kind: str = "body_unreadable"
+    ) -> HttpResponse:
+        errors = [{"loc": ["body"], "msg": message, "type": kind}]
         return error(request, 422, _("The request is not valid."), errors)
 
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400:
             # django-ninja's 400 is a body it cannot parse: bad input like any other (422).
+            if isinstance(exc.__cause__, NulCharacterError):
+                return unreadable_body(request, str(exc.__cause__), "string_nul")
             return unreadable_body(request, str(exc))
         return error(request, exc.status_code, str(exc))
 

@@ -125,19 +125,19 @@ def _read_rows(lines: Iterable[str]) -> tuple[list[_Row], list[RowError]]:
             errors.append(RowError(line, "code", _("a SOATE code has 14 digits starting 417")))
             continue
         if code in seen:
-            errors.append(RowError(line, "code", _("the code appears twice in the file")))
+            errors.append(RowError(line, "code", _("the code appears more than once in the file")))
             continue
         seen.add(code)
         if source_kind not in SOURCE_KINDS:
             errors.append(
-                RowError(line, "kind", _("unknown kind %(kind)r") % {"kind": source_kind})
+                RowError(line, "kind", _("unknown kind “%(kind)s”") % {"kind": source_kind})
             )
         if not names["ru"]:
             errors.append(RowError(line, "name_ru", _("the Russian name is empty")))
         if parent_code and not _CODE.match(parent_code):
             errors.append(RowError(line, "parent_code", _("not a SOATE code")))
         if not parent_code and source_kind not in {"Country", "RegionAndCity"}:
-            errors.append(RowError(line, "parent_code", _("only oblasts may have no parent")))
+            errors.append(RowError(line, "parent_code", _("only the country and oblasts may have no parent")))
         period: dict[str, dt.date | None] = {}
         for column in ("valid_from", "valid_to"):
             text = (raw.get(column) or "").strip()

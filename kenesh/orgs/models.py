@@ -137,7 +137,7 @@ class WorkingGroup(TimeStampedModel):
         from kenesh.geo.models import Level
 
         if self.unit_id and self.unit.level != Level.MUNICIPALITY:
-            raise ValidationError({"unit": _("A working group belongs to a municipality.")})
+            raise ValidationError({"unit": _("The territory of a working group must be a municipality.")})
         if self.lcpc_id and self.unit_id and self.lcpc.unit_id != self.unit_id:
             raise ValidationError(
                 {"lcpc": _("The crime prevention centre must be in the same municipality.")}

@@ -81,3 +81,16 @@ def test_entries_cannot_be_changed_or_deleted() -> None:
     with pytest.raises(AppendOnlyError):
         AuditEntry.objects.all().delete()
     assert not AuditEntry.objects.filter(object_repr="tampered").exists()
+
+
+def test_the_audit_page_names_objects_and_fields_in_the_readers_language(client_as) -> None:  # type: ignore[no-untyped-def]
+    actor = User.objects.get(username="lcpc.jetioguz")
+    organisation = _organisation(actor)
+    organisation_update(actor=actor, organisation=organisation, data={"phone": "+996 555 000111"})
+    page = client_as("admin").get(
+        "/audit/", {"model": "organisation", "action": "update"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Organisation #" in text and "Phone" in text and "+996 555 000111" in text
+    assert '<option value="organisation" selected>' in text

@@ -13,12 +13,14 @@ everywhere, gets the random (fuzzing) phase only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -45,7 +47,7 @@ CHECKS = [
     unsupported_method,
 ]
 SETTINGS = hypothesis.settings(
-    max_examples=15,
+    max_examples=150,
     derandomize=True,
     deadline=None,
     database=None,
@@ -154,6 +156,20 @@ def load_schema(*, coverage_phase: bool) -> OpenApiSchema:
 
 with_coverage = load_schema(coverage_phase=True)
 fuzzing_only = load_schema(coverage_phase=False)
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection_open() -> Iterator[None]:
+    """Schemathesis calls the real WSGI handler, which closes the database connection at the
+    end of each request when it is inside a transaction, as the test's is. Django's test
+    client disconnects this for the same reason; so do we, for the length of the test."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def bearer_for(username: str) -> dict[str, str]:

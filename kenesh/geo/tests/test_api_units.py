@@ -191,6 +191,12 @@ def test_an_unknown_or_malformed_code_is_404(client_as: Any) -> None:
 
     assert_error(client.get(f"{UNITS}/41799999999999"), 404)
     assert_error(client.get(f"{UNITS}/not-a-code"), 404)
+    assert_error(client.get(f"{UNITS}/417022108300%00"), 404)
+    assert_error(client.get(f"{UNITS}/%00/children"), 404)
+
+
+def test_a_nul_character_in_a_filter_gets_422(client_as: Any) -> None:
+    assert_error(client_as("admin").get(UNITS, {"parent": "4170\x00"}), 422)
 
 
 def test_children_lists_the_units_directly_below_with_pagination(client_as: Any) -> None:

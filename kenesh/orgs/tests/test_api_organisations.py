@@ -283,6 +283,20 @@ def test_bad_input_gets_422_with_the_field_and_nothing_is_created(
     assert counts() == before
 
 
+def test_text_with_a_nul_character_gets_422_on_every_database(client_as: Any) -> None:
+    client = client_as("lcpc.jetioguz")
+    station = jeti_oguz_police_station()
+    before = counts()
+
+    created = send(client, "post", ORGANISATIONS, new_organisation(name_ru="ОППП\x00"))
+    changed = send(client, "patch", f"{ORGANISATIONS}/{station.pk}", {"phone": "\x00"})
+    searched = client.get(ORGANISATIONS, {"q": "a\x00"})
+
+    for response in (created, changed, searched):
+        assert assert_error(response, 422)["errors"][0]["type"] == "string_nul"
+    assert counts() == before
+
+
 def test_registering_the_same_organisation_twice_gets_422(client_as: Any) -> None:
     client = client_as("localgov.jetioguz")
     assert send(client, "post", ORGANISATIONS, new_organisation()).status_code == 201
