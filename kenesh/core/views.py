@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from kenesh.core.selectors import dashboard_for
 
@@ -33,6 +33,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)
 
 
+@require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"dashboard": dashboard_for(request.user)})
