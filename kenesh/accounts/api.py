@@ -72,5 +72,5 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
         _locked_out(request)
     if user is None or not user.is_active:
         raise HttpError(401, _("Wrong username or password."))
-    _token, raw = token_create(actor=user, user=user, name="api")  # type: ignore[arg-type]
+    _token, raw = token_create(actor=user, user=user, name="api")
     return {"token": raw}

@@ -9,13 +9,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from django.utils.translation import gettext as _
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from ninja.security import HttpBearer, SessionAuth
 from ninja.schema import DjangoGetter
+from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel, Field, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -59,7 +59,7 @@ class Page(Schema, Generic[T]):
 
 
 class PageParams(Schema):
-    limit: int = Field(50, ge=1, le=500, description="How many items to return (1–500)")
+    limit: int = Field(50, ge=1, le=500, description="How many items to return (1 to 500)")
     offset: int = Field(0, ge=0, le=10_000_000, description="How many items to skip")
 
 
@@ -168,13 +168,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request, {"detail": detail, "errors": list(errors)}, status=status
         )
 
-    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 422, _("The request is not valid."), _plain_errors(exc.errors))
 
-    def on_model_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    def on_model_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 422, _("The data is not valid."), _django_errors(exc))
 
-    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def on_authentication(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 401, _("Authentication required."))
 
     def unreadable_body(
@@ -183,7 +183,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         errors = [{"loc": ["body"], "msg": message, "type": kind}]
         return error(request, 422, _("The request is not valid."), errors)
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if exc.status_code == 400:
             # django-ninja's 400 is a body it cannot parse: bad input like any other (422).
             if isinstance(exc.__cause__, NulCharacterError):
@@ -191,15 +191,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return unreadable_body(request, str(exc))
         return error(request, exc.status_code, str(exc))
 
-    def on_unreadable_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unreadable_request(request: HttpRequest, exc: Any) -> HttpResponse:
         # Django answers these with an HTML 400 page; they come from a body that cannot be
         # read as form data (e.g. a CSRF check of a session request reading request.POST).
         return unreadable_body(request, _("The request body cannot be read."))
 
-    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 404, _("Not found."))
 
-    def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    def on_forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 403, _("You do not have permission to do this."))
 
     api.add_exception_handler(ValidationError, on_validation)

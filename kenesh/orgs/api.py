@@ -31,7 +31,7 @@ from kenesh.orgs.schemas import (
 router = Router(tags=["organisations"])
 
 
-def _organisation_in_group_unit(user: Any, pk: int | None, group_unit_id: int) -> Organisation:
+def _organisation_in_group_unit(user: Any, pk: int, group_unit_id: int) -> Organisation:
     organisation = Organisation.objects.in_scope(user).filter(pk=pk, unit_id=group_unit_id).first()
     if organisation is None:
         raise ValidationError({"lcpc": _("No such organisation in this municipality.")})
@@ -154,9 +154,7 @@ def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) 
     response=responses(MemberOut, 201),
     summary="Add a member to a working group",
 )
-def working_group_member_add(
-    request: HttpRequest, group_id: int, payload: MemberIn
-) -> Status[Any]:
+def working_group_member_add(request: HttpRequest, group_id: int, payload: MemberIn) -> Status[Any]:
     group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
     if (payload.person_id is None) == (payload.person is None):
         raise ValidationError({"person": _("Give either person_id or person, not both.")})

@@ -6,10 +6,9 @@ from ninja import Schema
 from pydantic import Field
 
 from kenesh.core.api import InputSchema
-
 from kenesh.orgs.models import (
-    MemberType,
     Membership,
+    MemberType,
     Organisation,
     OrganisationKind,
     Person,

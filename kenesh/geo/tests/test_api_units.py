@@ -222,7 +222,7 @@ def test_children_of_a_readable_ancestor_show_only_the_users_branch(client_as: A
 def test_a_user_without_role_assignments_sees_no_units(client_as: Any) -> None:
     from kenesh.accounts.models import User
 
-    User.objects.create_user("nobody", password="x", is_demo=True)  # noqa: S106
+    User.objects.create_user("nobody", password="x", is_demo=True)
 
     body = client_as("nobody").get(UNITS).json()
     assert body == {"count": 0, "items": []}

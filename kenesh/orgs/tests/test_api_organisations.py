@@ -170,9 +170,7 @@ def test_a_user_of_another_area_gets_404_and_never_sees_the_organisation(
 
 
 @pytest.mark.parametrize("role", list(ELSEWHERE), ids=str)
-def test_a_user_of_another_area_cannot_change_the_organisation(
-    client_as: Any, role: Role
-) -> None:
+def test_a_user_of_another_area_cannot_change_the_organisation(client_as: Any, role: Role) -> None:
     station = jeti_oguz_police_station()
     client = client_as(outsider(role))
     before = counts()
@@ -362,7 +360,10 @@ def test_a_change_that_changes_nothing_writes_no_audit_entry(client_as: Any) -> 
     before = counts()
 
     response = send(
-        client_as("lcpc.jetioguz"), "patch", f"{ORGANISATIONS}/{station.pk}", {"phone": station.phone}
+        client_as("lcpc.jetioguz"),
+        "patch",
+        f"{ORGANISATIONS}/{station.pk}",
+        {"phone": station.phone},
     )
 
     assert response.status_code == 200
@@ -370,9 +371,7 @@ def test_a_change_that_changes_nothing_writes_no_audit_entry(client_as: Any) -> 
 
 
 @pytest.mark.parametrize("username", READERS)
-def test_a_role_without_write_permission_gets_403_on_change(
-    client_as: Any, username: str
-) -> None:
+def test_a_role_without_write_permission_gets_403_on_change(client_as: Any, username: str) -> None:
     station = jeti_oguz_police_station()
     before = counts()
 
@@ -400,7 +399,11 @@ def test_a_bad_change_gets_422_and_leaves_the_organisation_as_it_was(
     assert field in error_fields(assert_error(response, 422))
     assert counts() == before
     fresh = Organisation.objects.get(pk=station.pk)
-    assert (fresh.name_ru, fresh.email, fresh.kind) == (station.name_ru, station.email, station.kind)
+    assert (fresh.name_ru, fresh.email, fresh.kind) == (
+        station.name_ru,
+        station.email,
+        station.kind,
+    )
 
 
 def test_a_change_that_would_duplicate_another_organisation_gets_422(client_as: Any) -> None:
@@ -419,7 +422,9 @@ def test_a_change_that_would_duplicate_another_organisation_gets_422(client_as: 
     assert counts() == before
 
 
-@pytest.mark.parametrize("body", [[], [1], 7, "phone", None], ids=["empty", "list", "number", "string", "null"])
+@pytest.mark.parametrize(
+    "body", [[], [1], 7, "phone", None], ids=["empty", "list", "number", "string", "null"]
+)
 def test_a_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) -> None:
     station = jeti_oguz_police_station()
     before = counts()
@@ -428,4 +433,3 @@ def test_a_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) 
 
     assert_error(response, 422)
     assert counts() == before
-

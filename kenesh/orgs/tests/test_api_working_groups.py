@@ -341,7 +341,9 @@ def test_a_writer_renames_the_group_and_the_audit_log_has_before_and_after(
 def test_the_established_date_can_be_cleared(client_as: Any) -> None:
     group = jeti_oguz_group()
 
-    response = send(client_as("lcpc.jetioguz"), "patch", f"{GROUPS}/{group.pk}", {"established_on": None})
+    response = send(
+        client_as("lcpc.jetioguz"), "patch", f"{GROUPS}/{group.pk}", {"established_on": None}
+    )
 
     assert response.status_code == 200
     assert response.json()["established_on"] is None
@@ -351,9 +353,7 @@ def test_the_established_date_can_be_cleared(client_as: Any) -> None:
 
 
 @pytest.mark.parametrize("username", READERS)
-def test_a_role_without_write_permission_gets_403_on_change(
-    client_as: Any, username: str
-) -> None:
+def test_a_role_without_write_permission_gets_403_on_change(client_as: Any, username: str) -> None:
     group = jeti_oguz_group()
     before = counts()
 
@@ -366,7 +366,11 @@ def test_a_role_without_write_permission_gets_403_on_change(
 
 @pytest.mark.parametrize(
     ("payload", "field"),
-    [({"name": ""}, "name"), ({"lcpc": 999999}, "lcpc"), ({"established_on": "soon"}, "established_on")],
+    [
+        ({"name": ""}, "name"),
+        ({"lcpc": 999999}, "lcpc"),
+        ({"established_on": "soon"}, "established_on"),
+    ],
     ids=["empty-name", "unknown-lcpc", "date"],
 )
 def test_a_bad_change_gets_422_and_leaves_the_group_as_it_was(
@@ -387,7 +391,9 @@ def test_a_bad_change_gets_422_and_leaves_the_group_as_it_was(
     )
 
 
-@pytest.mark.parametrize("body", [[], [[1.5], -3], 7, "name"], ids=["empty", "list", "number", "string"])
+@pytest.mark.parametrize(
+    "body", [[], [[1.5], -3], 7, "name"], ids=["empty", "list", "number", "string"]
+)
 def test_a_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) -> None:
     group = jeti_oguz_group()
     before = counts()
@@ -526,7 +532,7 @@ def test_bad_member_input_gets_422_and_nothing_is_added(
 def test_the_same_person_cannot_join_twice_from_the_same_date(client_as: Any) -> None:
     group = jeti_oguz_group()
     membership = group.memberships.exclude(valid_from=None).first()
-    assert membership is not None
+    assert membership is not None and membership.valid_from is not None
     before = counts()
 
     response = send(
