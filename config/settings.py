@@ -7,6 +7,7 @@ background jobs in-process, debug off unless ``KENESH_DEBUG`` says otherwise. Pr
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -47,7 +48,7 @@ if not SECRET_KEY:
             "KENESH_SECRET_KEY is required when KENESH_DEBUG is off. "
             "Set it to a long random string (see docs/deployment.md)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-KENESH_DEBUG"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-only-for-KENESH_DEBUG"
 
 ALLOWED_HOSTS = env_list("KENESH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kenesh.core.middleware.DropMalformedSessionCookie",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -163,10 +165,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("KENESH_STATIC_ROOT") or DATA_DIR / "static")
-try:  # WhiteNoise warns on every request when the directory is missing (before collectstatic).
+# WhiteNoise warns on every request when the directory is missing (before collectstatic).
+with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-except OSError:
-    pass
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -26,8 +26,7 @@ class User(AbstractUser):
         help_text=_("Created by the demo loader; production data never has these."),
     )
 
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
+    class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
@@ -101,7 +100,9 @@ class ApiToken(models.Model):
 
     @staticmethod
     def generate() -> str:
-        return secrets.token_urlsafe(32)
+        # A fixed prefix makes tokens recognisable (secret scanners, logs) and keeps the shown
+        # prefix from starting with "-", which command lines would take for an option.
+        return "kn_" + secrets.token_urlsafe(32)
 
     @property
     def is_active(self) -> bool:
@@ -159,6 +160,14 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
     def _model_class(self) -> type[models.Model] | None:
         try:
             return apps.get_model(self.app_label, self.model)
@@ -183,11 +192,3 @@ class AuditEntry(models.Model):
             for name, change in self.changes.items()
             if isinstance(change, list) and len(change) == 2
         ]
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Audit entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError("Audit entries cannot be deleted.")

@@ -47,5 +47,3 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
     return render_page_or_fragment(
         request, "accounts/audit_log.html", "accounts/_audit_table.html", context
     )
-
-

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from kenesh.core.audit import audit_create, audit_delete, audit_update, snapshot
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):
     """Records every create, change and delete made in the admin in the audit log."""
 
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer, SessionAuth
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kenesh.accounts.services import token_authenticate
@@ -31,6 +31,10 @@ class InputSchema(Schema):
     model instances); without this check a JSON array or number in a request body would pass as
     an object with every optional field left out, and a PATCH of ``[1]`` would answer 200.
     """
+
+    # Unknown fields are an error, not silently dropped: a PATCH of {"unit": ...} must not
+    # answer 200 while changing nothing.
+    model_config = ConfigDict(extra="forbid")
 
     @model_validator(mode="before")
     @classmethod

@@ -27,10 +27,16 @@ from kenesh.geo.services import (
     livestock_count_set,
     population_set,
 )
-from kenesh.orgs.models import MemberType, Membership, Organisation, OrganisationKind, Person
-from kenesh.orgs.models import WorkingGroup
+from kenesh.orgs.models import (
+    Membership,
+    MemberType,
+    Organisation,
+    OrganisationKind,
+    Person,
+    WorkingGroup,
+)
 
-DEMO_PASSWORD = "kenesh-demo"  # noqa: S105 - the documented password of the demo accounts
+DEMO_PASSWORD = "kenesh-demo"
 JETI_OGUZ = "41702210830000"
 KARAKOL = "41702410000010"
 
@@ -190,7 +196,10 @@ def demo_load() -> DemoSummary:
         {
             "unit": country,
             "kind": OrganisationKind.DONOR,
-            "name_ru": "Бюро по международным делам в области наркотиков и правоохранительной деятельности (INL)",
+            "name_ru": (
+                "Бюро по международным делам в области наркотиков "
+                "и правоохранительной деятельности (INL)"
+            ),
         },
         name_ky="Баңгизат жана укук коргоо боюнча эл аралык иштер бюросу (INL)",
         name_en="Bureau of International Narcotics and Law Enforcement Affairs (INL)",
@@ -218,11 +227,12 @@ def demo_load() -> DemoSummary:
                 livestock_count_set(actor=None, unit=unit, year=year, species=species, heads=heads)
 
         organisations = _organisations(unit)
-        short_ru = unit.name_ru.replace(" айылный аймак", "").replace("г. ", "")
         group = _ensure(
             WorkingGroup,
             {"unit": unit},
-            name=f"Рабочая группа по профилактике правонарушений — {short_ru}",
+            name_ru=f"Рабочая группа по профилактике правонарушений — {unit.name_ru}",
+            name_ky=f"{unit.name_ky}: укук бузууларды алдын алуу боюнча жумушчу топ",
+            name_en=f"{unit.name_en} crime prevention working group",
             lcpc=organisations[OrganisationKind.LCPC],
             established_on=dt.date(2017, 3, 1),
         )

@@ -27,12 +27,12 @@ class TrilingualNameModel(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         return localized_name(self)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 def localized_name(obj: Any, language: str | None = None) -> str:

@@ -47,8 +47,7 @@ def grants_of(user: User | AnonymousUser | None) -> tuple[Grant, ...]:
     if cached is not None:
         return cached
     grants: list[Grant] = [
-        Grant(role, path)
-        for role, path in user.role_assignments.values_list("role", "unit__path")
+        Grant(role, path) for role, path in user.role_assignments.values_list("role", "unit__path")
     ]
     if user.is_superuser:
         grants.append(Grant(Role.ADMINISTRATOR.value, ROOT_PATH))

@@ -137,7 +137,9 @@ def _read_rows(lines: Iterable[str]) -> tuple[list[_Row], list[RowError]]:
         if parent_code and not _CODE.match(parent_code):
             errors.append(RowError(line, "parent_code", _("not a SOATE code")))
         if not parent_code and source_kind not in {"Country", "RegionAndCity"}:
-            errors.append(RowError(line, "parent_code", _("only the country and oblasts may have no parent")))
+            errors.append(
+                RowError(line, "parent_code", _("only the country and oblasts may have no parent"))
+            )
         period: dict[str, dt.date | None] = {}
         for column in ("valid_from", "valid_to"):
             text = (raw.get(column) or "").strip()
@@ -175,7 +177,7 @@ def _in_tree_order(rows: list[_Row], errors: list[RowError]) -> list[_Row]:
                 return None
             chain.append(current)
             parent_code = current.parent_code
-            if not parent_code or parent_code in existing and parent_code not in by_code:
+            if not parent_code or (parent_code in existing and parent_code not in by_code):
                 depth[current.code] = 0
                 break
             current = by_code.get(parent_code)
@@ -207,7 +209,8 @@ def geography_load(
     *, lines: Iterable[str], actor: User | None = None, dry_run: bool = False
 ) -> LoadReport:
     """Load classifier rows (``code,name_ru,kind,parent_code`` and optional ``name_ky``,
-    ``name_en``, ``valid_from``, ``valid_to`` as YYYY-MM-DD) into the unit tree: new codes are created, known codes updated, all or nothing.
+    ``name_en``, ``valid_from``, ``valid_to`` as YYYY-MM-DD) into the unit tree: new codes
+    are created, known codes updated, all or nothing.
 
     Oblasts without a parent are placed under the country (created when missing). Every bad
     row is reported with its line and column; if there is any, nothing is written.

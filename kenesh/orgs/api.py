@@ -105,7 +105,9 @@ def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> Statu
     unit = unit_for_write(user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS)
     data: dict[str, Any] = {
         "unit": unit,
-        "name": payload.name,
+        "name_ru": payload.name_ru,
+        "name_ky": payload.name_ky,
+        "name_en": payload.name_en,
         "established_on": payload.established_on,
     }
     if payload.lcpc is not None:
@@ -133,8 +135,9 @@ def working_group_update(
     data = payload.dict(exclude_unset=True)
     if data.get("lcpc") is not None:
         data["lcpc"] = _organisation_in_group_unit(request.user, data["lcpc"], group.unit_id)
-    if "name" in data and data["name"] is None:
-        del data["name"]
+    for field in ("name_ru", "name_ky", "name_en"):
+        if field in data and data[field] is None:
+            del data[field]
     services.working_group_update(actor=request.user, working_group=group, data=data)  # type: ignore[arg-type]
     return selectors.working_group_get(user=request.user, pk=group.pk)
 

@@ -65,7 +65,7 @@ class WorkingGroupForm(BootstrapFormMixin, forms.ModelForm):
 
     class Meta:
         model = WorkingGroup
-        fields = ["unit", "name", "lcpc", "established_on"]
+        fields = ["unit", "name_ky", "name_ru", "name_en", "lcpc", "established_on"]
         widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -101,7 +101,7 @@ class WorkingGroupQuerySet(ScopedQuerySet["WorkingGroup"]):
     scope_lookup = "unit"
 
 
-class WorkingGroup(TimeStampedModel):
+class WorkingGroup(TrilingualNameModel, TimeStampedModel):
     """The crime prevention working group of one municipality, around its LCPC."""
 
     scope_resource = "organisations"
@@ -112,7 +112,6 @@ class WorkingGroup(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="working_group",
     )
-    name = models.CharField(_("name"), max_length=200)
     lcpc = models.ForeignKey(
         Organisation,
         verbose_name=_("local crime prevention centre"),
@@ -130,15 +129,17 @@ class WorkingGroup(TimeStampedModel):
         verbose_name_plural = _("working groups")
         ordering = ["unit__code"]
 
-    def __str__(self) -> str:
-        return self.name
-
     def clean(self) -> None:
         from kenesh.geo.models import Level
 
         if self.unit_id and self.unit.level != Level.MUNICIPALITY:
-            raise ValidationError({"unit": _("The territory of a working group must be a municipality.")})
-        if self.lcpc_id and self.unit_id and self.lcpc.unit_id != self.unit_id:
+            raise ValidationError(
+                {"unit": _("The territory of a working group must be a municipality.")}
+            )
+        lcpc = self.lcpc
+        if lcpc is not None and lcpc.kind != OrganisationKind.LCPC:
+            raise ValidationError({"lcpc": _("Choose a local crime prevention centre.")})
+        if lcpc is not None and self.unit_id and lcpc.unit_id != self.unit_id:
             raise ValidationError(
                 {"lcpc": _("The crime prevention centre must be in the same municipality.")}
             )
@@ -207,3 +208,11 @@ class Membership(TimeStampedModel):
     def clean(self) -> None:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The end date is before the start date.")})
+        if (
+            self.person_id
+            and self.working_group_id
+            and not self.person.unit.path.startswith(self.working_group.unit.path)
+        ):
+            raise ValidationError(
+                {"person": _("The person must live or work in the group's municipality.")}
+            )

@@ -67,7 +67,10 @@ class WorkingGroupOut(Schema):
     id: int
     unit: str = Field(description="SOATE code of the municipality")
     unit_name: str
-    name: str
+    name: str = Field(description="Name in the request's language")
+    name_ky: str
+    name_ru: str
+    name_en: str
     lcpc: int | None = Field(description="Id of the LCPC organisation")
     established_on: dt.date | None
     member_count: int
@@ -91,13 +94,17 @@ class WorkingGroupOut(Schema):
 
 class WorkingGroupIn(InputSchema):
     unit: str = Field(max_length=14, description="SOATE code of the municipality")
-    name: str = Field(min_length=1, max_length=200)
+    name_ru: str = Field(min_length=1, max_length=200)
+    name_ky: str = Field("", max_length=200)
+    name_en: str = Field("", max_length=200)
     lcpc: int | None = Field(None, ge=1, le=2**53, description="Id of the LCPC organisation")
     established_on: dt.date | None = None
 
 
 class WorkingGroupPatch(InputSchema):
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name_ru: str | None = Field(None, min_length=1, max_length=200)
+    name_ky: str | None = Field(None, max_length=200)
+    name_en: str | None = Field(None, max_length=200)
     lcpc: int | None = Field(None, ge=1, le=2**53)
     established_on: dt.date | None = None
 

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, Q, QuerySet, Value, When
 
 from kenesh.core.permissions import Action
 from kenesh.core.scope import get_for_user
-from kenesh.orgs.models import MemberType, Membership, Organisation, Person, WorkingGroup
+from kenesh.orgs.models import Membership, MemberType, Organisation, Person, WorkingGroup
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from django.test import Client
 
 from kenesh.accounts.models import AppendOnlyError, AuditAction, AuditEntry, User
 from kenesh.geo.models import AdministrativeUnit
@@ -10,6 +13,8 @@ from kenesh.orgs.models import Organisation, OrganisationKind
 from kenesh.orgs.services import organisation_create, organisation_update
 
 pytestmark = pytest.mark.django_db
+
+ClientAs = Callable[[str], Client]
 
 
 def _organisation(actor: User) -> Organisation:
@@ -83,7 +88,9 @@ def test_entries_cannot_be_changed_or_deleted() -> None:
     assert not AuditEntry.objects.filter(object_repr="tampered").exists()
 
 
-def test_the_audit_page_names_objects_and_fields_in_the_readers_language(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_page_names_objects_and_fields_in_the_readers_language(
+    client_as: ClientAs,
+) -> None:
     actor = User.objects.get(username="lcpc.jetioguz")
     organisation = _organisation(actor)
     organisation_update(actor=actor, organisation=organisation, data={"phone": "+996 555 000111"})

@@ -1,4 +1,4 @@
-"""``{% masked obj "field" %}``: a restricted field's value, or a mask for those who may not see it."""
+"""``{% masked obj "field" %}``: a restricted field's value, or a mask for who may not see it."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
@@ -11,8 +13,10 @@ from kenesh.orgs.models import Organisation
 
 pytestmark = pytest.mark.django_db
 
+ClientAs = Callable[[str], Client]
 
-def test_an_organisation_changed_in_the_admin_is_audited(client_as) -> None:  # type: ignore[no-untyped-def]
+
+def test_an_organisation_changed_in_the_admin_is_audited(client_as: ClientAs) -> None:
     admin: Client = client_as("admin")
     organisation = Organisation.objects.filter(unit__code="41702210830000").first()
     assert organisation is not None
@@ -38,7 +42,7 @@ def test_an_organisation_changed_in_the_admin_is_audited(client_as) -> None:  # 
     assert entry.changes == {"address": ["", "Жети-Огуз, ул. Ленина 1"]}
 
 
-def test_a_role_given_in_the_admin_user_page_is_audited(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_a_role_given_in_the_admin_user_page_is_audited(client_as: ClientAs) -> None:
     admin: Client = client_as("admin")
     user = User.objects.get(username="civil.jetioguz")
     karakol = AdministrativeUnit.objects.get(code="41702410000010")

@@ -33,7 +33,7 @@ def test_with_redis_url_celery_uses_it_as_broker() -> None:
         "KENESH_SECRET_KEY": "test-only-secret-key-for-the-probe-0123456789",
         "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    result = subprocess.run(  # noqa: S603 - our own interpreter
+    result = subprocess.run(
         [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["redis://127.0.0.1:6379/3", "False"]

@@ -38,7 +38,7 @@ def test_healthz_answers_503_with_the_reason_when_the_database_is_unreachable() 
         # Nothing listens on port 9: the connection is refused at once.
         DATABASE_URL="postgres://postgres@127.0.0.1:9/none",
     )
-    result = subprocess.run(  # noqa: S603 - our own interpreter
+    result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
         env=env,
@@ -58,3 +58,13 @@ def test_unknown_api_addresses_answer_json_not_found(client: Client) -> None:
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert set(response.json()) == {"detail", "errors"}
+
+
+@pytest.mark.django_db
+def test_a_malformed_session_cookie_makes_the_request_anonymous_not_an_error(
+    client: Client,
+) -> None:
+    client.cookies["sessionid"] = "abc\x00def"
+    assert client.get("/api/v1/me").status_code == 401
+    page = client.get("/")
+    assert page.status_code == 302 and page["Location"].startswith("/login/")

@@ -17,7 +17,7 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("KENESH_", "DJANGO_"))}
     clean.pop("DATABASE_URL", None)
     clean["KENESH_DATA_DIR"] = env.pop("KENESH_DATA_DIR", "")
-    return subprocess.run(  # noqa: S603 - our own interpreter and module
+    return subprocess.run(
         [sys.executable, "-m", "kenesh", *args],
         cwd=ROOT,
         env={**clean, **env},

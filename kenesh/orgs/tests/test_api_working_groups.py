@@ -195,7 +195,7 @@ def test_a_user_of_another_area_can_neither_change_the_group_nor_add_members(
     client = client_as(outsider(role))
     before = counts()
 
-    assert_error(send(client, "patch", f"{GROUPS}/{group.pk}", {"name": "x"}), 404)
+    assert_error(send(client, "patch", f"{GROUPS}/{group.pk}", {"name_ru": "x"}), 404)
     assert_error(send(client, "post", f"{GROUPS}/{group.pk}/members", new_member()), 404)
     assert counts() == before
     assert WorkingGroup.objects.get(pk=group.pk).name == group.name
@@ -208,7 +208,7 @@ def test_a_user_of_another_area_cannot_form_a_group_in_jeti_oguz_rayon(
     client = client_as(outsider(role))
     before = counts()
 
-    response = send(client, "post", GROUPS, {"unit": AK_DOBO, "name": "Рабочая группа"})
+    response = send(client, "post", GROUPS, {"unit": AK_DOBO, "name_ru": "Рабочая группа"})
 
     assert error_fields(assert_error(response, 422)) == {"unit"}
     assert counts() == before
@@ -224,7 +224,7 @@ def test_an_administrator_forms_a_working_group_and_the_audit_log_records_it(
         client_as("admin"),
         "post",
         GROUPS,
-        {"unit": AK_DOBO, "name": "Рабочая группа Ак-Дёбё", "established_on": "2024-02-01"},
+        {"unit": AK_DOBO, "name_ru": "Рабочая группа Ак-Дёбё", "established_on": "2024-02-01"},
     )
 
     assert response.status_code == 201, response.content
@@ -236,7 +236,7 @@ def test_an_administrator_forms_a_working_group_and_the_audit_log_records_it(
     entry = AuditEntry.objects.get(model="workinggroup", object_id=str(group.pk))
     assert entry.action == "create"
     assert entry.actor_username == "admin"
-    assert entry.changes["name"] == [None, "Рабочая группа Ак-Дёбё"]
+    assert entry.changes["name_ru"] == [None, "Рабочая группа Ак-Дёбё"]
     assert entry.changes["established_on"] == [None, "2024-02-01"]
 
 
@@ -257,7 +257,10 @@ def test_a_municipal_writer_forms_the_group_of_their_municipality_with_its_lcpc(
     )
 
     response = send(
-        client_as("lcpc.akdobo"), "post", GROUPS, {"unit": AK_DOBO, "name": "РГ", "lcpc": lcpc.pk}
+        client_as("lcpc.akdobo"),
+        "post",
+        GROUPS,
+        {"unit": AK_DOBO, "name_ru": "РГ", "lcpc": lcpc.pk},
     )
 
     assert response.status_code == 201, response.content
@@ -273,7 +276,7 @@ def test_a_role_without_write_permission_gets_403_on_forming_a_group(
 ) -> None:
     before = counts()
 
-    response = send(client_as(username), "post", GROUPS, {"unit": JETI_OGUZ, "name": "Вторая"})
+    response = send(client_as(username), "post", GROUPS, {"unit": JETI_OGUZ, "name_ru": "Вторая"})
 
     assert_error(response, 403)
     assert counts() == before
@@ -282,13 +285,13 @@ def test_a_role_without_write_permission_gets_403_on_forming_a_group(
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"unit": JETI_OGUZ, "name": "Вторая группа"}, "unit"),  # it has one already
-        ({"unit": JETI_OGUZ_VILLAGE, "name": "Группа села"}, "unit"),  # not a municipality
-        ({"unit": "41799999999999", "name": "Нигде"}, "unit"),
-        ({"unit": JETI_OGUZ, "name": ""}, "name"),
-        ({"unit": JETI_OGUZ}, "name"),
-        ({"unit": JETI_OGUZ, "name": "x", "established_on": "1 March"}, "established_on"),
-        ({"unit": JETI_OGUZ, "name": "x", "lcpc": 0}, "lcpc"),
+        ({"unit": JETI_OGUZ, "name_ru": "Вторая группа"}, "unit"),  # it has one already
+        ({"unit": JETI_OGUZ_VILLAGE, "name_ru": "Группа села"}, "unit"),  # not a municipality
+        ({"unit": "41799999999999", "name_ru": "Нигде"}, "unit"),
+        ({"unit": JETI_OGUZ, "name_ru": ""}, "name_ru"),
+        ({"unit": JETI_OGUZ}, "name_ru"),
+        ({"unit": JETI_OGUZ, "name_ru": "x", "established_on": "1 March"}, "established_on"),
+        ({"unit": JETI_OGUZ, "name_ru": "x", "lcpc": 0}, "lcpc"),
     ],
     ids=["second-group", "settlement", "unknown-unit", "empty-name", "no-name", "date", "lcpc"],
 )
@@ -308,7 +311,10 @@ def test_an_lcpc_of_another_municipality_gets_422(client_as: Any) -> None:
     before = counts()
 
     response = send(
-        client_as("admin"), "post", GROUPS, {"unit": AK_DOBO, "name": "РГ", "lcpc": karakol_lcpc.pk}
+        client_as("admin"),
+        "post",
+        GROUPS,
+        {"unit": AK_DOBO, "name_ru": "РГ", "lcpc": karakol_lcpc.pk},
     )
 
     assert error_fields(assert_error(response, 422)) == {"lcpc"}
@@ -325,17 +331,17 @@ def test_a_writer_renames_the_group_and_the_audit_log_has_before_and_after(
     group = jeti_oguz_group()
 
     response = send(
-        client_as(username), "patch", f"{GROUPS}/{group.pk}", {"name": "Кеңеш Жети-Өгүз"}
+        client_as(username), "patch", f"{GROUPS}/{group.pk}", {"name_ru": "Кеңеш Жети-Өгүз"}
     )
 
     assert response.status_code == 200, response.content
-    assert response.json()["name"] == "Кеңеш Жети-Өгүз"
+    assert response.json()["name_ru"] == "Кеңеш Жети-Өгүз"
     assert response.json()["member_count"] == group.memberships.count()
     entry = AuditEntry.objects.filter(model="workinggroup", object_id=str(group.pk)).first()
     assert entry is not None
     assert entry.action == "update"
     assert entry.actor_username == username
-    assert entry.changes == {"name": [group.name, "Кеңеш Жети-Өгүз"]}
+    assert entry.changes == {"name_ru": [group.name_ru, "Кеңеш Жети-Өгүз"]}
 
 
 def test_the_established_date_can_be_cleared(client_as: Any) -> None:
@@ -357,7 +363,7 @@ def test_a_role_without_write_permission_gets_403_on_change(client_as: Any, user
     group = jeti_oguz_group()
     before = counts()
 
-    response = send(client_as(username), "patch", f"{GROUPS}/{group.pk}", {"name": "x"})
+    response = send(client_as(username), "patch", f"{GROUPS}/{group.pk}", {"name_ru": "x"})
 
     assert_error(response, 403)
     assert counts() == before
@@ -367,7 +373,7 @@ def test_a_role_without_write_permission_gets_403_on_change(client_as: Any, user
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"name": ""}, "name"),
+        ({"name_ru": ""}, "name_ru"),
         ({"lcpc": 999999}, "lcpc"),
         ({"established_on": "soon"}, "established_on"),
     ],

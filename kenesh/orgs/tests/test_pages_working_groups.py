@@ -29,7 +29,9 @@ def group_of(code: str) -> WorkingGroup:
 def edit_data(group: WorkingGroup, **overrides: Any) -> dict[str, Any]:
     data = {
         "unit": group.unit_id,
-        "name": group.name,
+        "name_ky": group.name_ky,
+        "name_ru": group.name_ru,
+        "name_en": group.name_en,
         "lcpc": group.lcpc_id or "",
         "established_on": group.established_on.isoformat() if group.established_on else "",
     }
@@ -163,7 +165,7 @@ def test_civil_society_may_not_edit_the_working_group(client_as: ClientAs) -> No
     before = counts()
     client = client_as("civil.jetioguz")
     assert client.get(f"/working-groups/{group.pk}/edit/").status_code == 403
-    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name="Renamed"))
+    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name_ru="Renamed"))
     assert response.status_code == 403
     assert counts() == before
     assert group_of(JETI_OGUZ).name == group.name
@@ -175,7 +177,7 @@ def test_a_user_of_another_municipality_gets_404_on_edit(client_as: ClientAs) ->
     before = counts()
     client = client_as("lcpc.karakol")
     assert client.get(f"/working-groups/{group.pk}/edit/").status_code == 404
-    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name="Renamed"))
+    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name_ru="Renamed"))
     assert response.status_code == 404
     assert counts() == before
 
@@ -185,17 +187,17 @@ def test_a_good_edit_saves_and_audits_the_change(client_as: ClientAs) -> None:
     groups, memberships, people, entries = counts()
     response = client_as("lcpc.jetioguz").post(
         f"/working-groups/{group.pk}/edit/",
-        edit_data(group, name="Жети-Өгүз айыл аймагынын иштиктүү тобу"),
+        edit_data(group, name_ky="Жети-Өгүз айыл аймагынын иштиктүү тобу"),
     )
     assert response.status_code == 302
     assert response["Location"] == f"/working-groups/{group.pk}/"
-    assert group_of(JETI_OGUZ).name == "Жети-Өгүз айыл аймагынын иштиктүү тобу"
+    assert group_of(JETI_OGUZ).name_ky == "Жети-Өгүз айыл аймагынын иштиктүү тобу"
     assert counts() == (groups, memberships, people, entries + 1)
     entry = AuditEntry.objects.filter(model="workinggroup", object_id=str(group.pk)).first()
     assert entry is not None
     assert entry.action == AuditAction.UPDATE
     assert entry.actor_username == "lcpc.jetioguz"
-    assert entry.changes == {"name": [group.name, "Жети-Өгүз айыл аймагынын иштиктүү тобу"]}
+    assert entry.changes == {"name_ky": [group.name_ky, "Жети-Өгүз айыл аймагынын иштиктүү тобу"]}
 
 
 def test_a_bad_edit_answers_400_keeps_what_was_typed_and_changes_nothing(
@@ -205,7 +207,7 @@ def test_a_bad_edit_answers_400_keeps_what_was_typed_and_changes_nothing(
     before = counts()
     response = client_as("lcpc.jetioguz").post(
         f"/working-groups/{group.pk}/edit/",
-        edit_data(group, name="Новое название", established_on="31.02.2017"),
+        edit_data(group, name_ru="Новое название", established_on="31.02.2017"),
     )
     assert response.status_code == 400
     assert "established_on" in response.context["form"].errors
@@ -237,7 +239,7 @@ def test_civil_society_and_police_may_not_create_a_working_group(client_as: Clie
     for username in ("civil.jetioguz", "police.jetioguz"):
         client = client_as(username)
         assert client.get("/working-groups/new/").status_code == 403
-        response = client.post("/working-groups/new/", {"unit": "", "name": "Группа"})
+        response = client.post("/working-groups/new/", {"unit": "", "name_ru": "Группа"})
         assert response.status_code == 403
     assert counts() == before
 
@@ -246,7 +248,7 @@ def test_a_municipality_has_one_working_group(client_as: ClientAs) -> None:
     before = counts()
     response = client_as("lcpc.jetioguz").post(
         "/working-groups/new/",
-        {"unit": AdministrativeUnit.objects.get(code=JETI_OGUZ).pk, "name": "Вторая группа"},
+        {"unit": AdministrativeUnit.objects.get(code=JETI_OGUZ).pk, "name_ru": "Вторая группа"},
     )
     assert response.status_code == 400
     assert "unit" in response.context["form"].errors
@@ -259,7 +261,7 @@ def test_the_administrator_creates_a_working_group_and_it_is_audited(client_as: 
     groups, memberships, people, entries = counts()
     response = client_as("admin").post(
         "/working-groups/new/",
-        {"unit": unit.pk, "name": "Ак-Дөбө иштиктүү тобу", "established_on": "2024-03-01"},
+        {"unit": unit.pk, "name_ru": "Ак-Дөбө иштиктүү тобу", "established_on": "2024-03-01"},
     )
     created = WorkingGroup.objects.get(unit=unit)
     assert response.status_code == 302
@@ -275,7 +277,7 @@ def test_a_post_without_a_csrf_token_is_rejected(client_as: ClientAs) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(User.objects.get(username="lcpc.jetioguz"))
     before = counts()
-    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name="Renamed"))
+    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name_ru="Renamed"))
     assert response.status_code == 403
     response = client.post(f"/working-groups/{group.pk}/members/new/", new_member())
     assert response.status_code == 403

@@ -1,0 +1,30 @@
+"""Request guards that run before Django's own middleware."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+_SESSION_KEY = re.compile(r"^[a-z0-9]{1,64}$")
+
+
+class DropMalformedSessionCookie:
+    """Forget a session cookie that cannot be a session key.
+
+    Django's session keys are lowercase letters and digits. Anything else (a NUL byte, say)
+    would reach the session table's query and PostgreSQL refuses NUL in text with a server
+    error; without the cookie the request is simply anonymous.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = settings.SESSION_COOKIE_NAME
+        value = request.COOKIES.get(name)
+        if value is not None and not _SESSION_KEY.match(value):
+            del request.COOKIES[name]
+        return self.get_response(request)

@@ -1,0 +1,73 @@
+"""Rules a working group keeps whatever the entry point: its LCPC and its members are local."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from kenesh.accounts.models import AuditEntry
+from kenesh.orgs.models import (
+    Membership,
+    MemberType,
+    Organisation,
+    OrganisationKind,
+    Person,
+    WorkingGroup,
+)
+from kenesh.orgs.services import membership_create, working_group_update
+
+pytestmark = pytest.mark.django_db
+
+ClientAs = Callable[[str], Client]
+
+
+def test_the_lcpc_of_a_group_must_be_a_crime_prevention_centre() -> None:
+    group = WorkingGroup.objects.get(unit__code="41702210830000")
+    school = Organisation.objects.get(unit=group.unit, kind=OrganisationKind.SCHOOL)
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        working_group_update(actor=None, working_group=group, data={"lcpc": school})
+    assert "lcpc" in caught.value.message_dict
+    assert WorkingGroup.objects.get(pk=group.pk).lcpc_id != school.pk
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_person_of_another_municipality_cannot_join_the_group() -> None:
+    group = WorkingGroup.objects.get(unit__code="41702210830000")
+    outsider = Person.objects.filter(unit__code="41702410000010").first()
+    assert outsider is not None
+    before = (Membership.objects.count(), AuditEntry.objects.count())
+    with pytest.raises(ValidationError) as caught:
+        membership_create(
+            actor=None,
+            working_group=group,
+            person=outsider,
+            data={"member_type": MemberType.OTHER},
+        )
+    assert "person" in caught.value.message_dict
+    assert (Membership.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_each_group_has_names_in_three_languages() -> None:
+    from django.utils import translation
+
+    group = WorkingGroup.objects.get(unit__code="41702210830000")
+    for language, value in (("ky", group.name_ky), ("ru", group.name_ru), ("en", group.name_en)):
+        assert value
+        with translation.override(language):
+            assert group.name == value
+
+
+def test_a_patch_with_an_unknown_field_is_refused_not_ignored(client_as: ClientAs) -> None:
+    group = WorkingGroup.objects.get(unit__code="41702210830000")
+    response = client_as("lcpc.jetioguz").patch(
+        f"/api/v1/working-groups/{group.pk}",
+        data={"unit": "41702410000010"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"][-1] == "unit"
+    assert WorkingGroup.objects.get(pk=group.pk).unit.code == "41702210830000"
