@@ -37,7 +37,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	KENESH_DEBUG=1 $(BIN)/mypy config kenesh
+	KENESH_DEBUG=1 $(BIN)/mypy config kenesh tests
 
 migrations-check:
 	KENESH_DEBUG=1 $(BIN)/kenesh makemigrations --check --dry-run
