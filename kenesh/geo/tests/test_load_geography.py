@@ -152,3 +152,26 @@ def test_validity_dates_are_loaded_and_bad_dates_reported() -> None:
     )
     report = geography_load_text(text=bad)
     assert [(e.line, e.column) for e in report.errors] == [(2, "valid_from"), (3, "valid_to")]
+
+
+def test_the_whole_national_classifier_loads_as_published_and_reloads_unchanged() -> None:
+    from django.db.models import Count
+
+    from kenesh.geo.services import DATA_DIR, geography_load_file
+
+    national = DATA_DIR / "soate_national.csv"
+    with national.open(encoding="utf-8") as handle:
+        rows = len(list(csv.DictReader(handle)))
+    report = geography_load_file(path=national)
+    assert report.ok, report.errors[:5]
+    assert report.created + report.updated + report.unchanged == rows == 2438
+    levels = dict(
+        AdministrativeUnit.objects.values_list("level").annotate(n=Count("pk")).order_by()
+    )
+    assert levels[Level.OBLAST] == 9  # seven oblasts and the cities of Bishkek and Osh
+    assert levels[Level.COUNTRY] == 1
+    assert levels[Level.MUNICIPALITY] > 450  # 452 aiyl aimaks before the 2024 reform, cities
+    # The demo's Kyrgyz and English names survive a load of the Russian-only national file.
+    assert AdministrativeUnit.objects.get(code="41702210830000").name_ky == "Жети-Өгүз айыл аймагы"
+    again = geography_load_file(path=national)
+    assert (again.created, again.updated) == (0, 0)
