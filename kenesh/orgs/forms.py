@@ -55,8 +55,11 @@ class OrganisationForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         units = writable_units(user)
         if self.instance.pk:
-            # An organisation does not move between municipalities through this form.
-            units = units.filter(pk=self.instance.unit_id)
+            # An organisation does not move between municipalities through this form; its own
+            # unit stays the one choice even where new ones are not offered (a settlement).
+            units = AdministrativeUnit.objects.where_allowed(
+                user, Action.WRITE, Resource.ORGANISATIONS
+            ).filter(pk=self.instance.unit_id)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
