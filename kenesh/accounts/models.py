@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,6 +70,11 @@ class RoleAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+    def clean(self) -> None:
+        # Administrators see users, roles and the whole audit log: a national role only.
+        if self.role == Role.ADMINISTRATOR and self.unit_id and self.unit.parent_id is not None:
+            raise ValidationError({"unit": _("Administrators are assigned at the country.")})
 
 
 def hash_token(raw: str) -> str:

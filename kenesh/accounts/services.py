@@ -16,10 +16,14 @@ def role_assign(
     *, actor: User | None, user: User, role: str, unit: AdministrativeUnit
 ) -> RoleAssignment:
     """Give ``user`` the ``role`` at ``unit`` (and so everything below it). Idempotent."""
-    assignment, created = RoleAssignment.objects.get_or_create(user=user, role=role, unit=unit)
-    if created:
-        audit_create(actor, assignment)
-        forget_grants(user)
+    existing = RoleAssignment.objects.filter(user=user, role=role, unit=unit).first()
+    if existing is not None:
+        return existing
+    assignment = RoleAssignment(user=user, role=role, unit=unit)
+    assignment.full_clean()
+    assignment.save()
+    audit_create(actor, assignment)
+    forget_grants(user)
     return assignment
 
 

@@ -52,6 +52,16 @@ class Organisation(TrilingualNameModel, TimeStampedModel):
             )
         ]
 
+    def clean(self) -> None:
+        if (
+            self.pk
+            and self.kind != OrganisationKind.LCPC
+            and WorkingGroup.objects.filter(lcpc_id=self.pk).exists()
+        ):
+            raise ValidationError(
+                {"kind": _("This organisation is a working group's crime prevention centre.")}
+            )
+
 
 class Sex(models.TextChoices):
     FEMALE = "female", _("female")
@@ -95,6 +105,18 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def clean(self) -> None:
+        organisation = self.organisation
+        if organisation is not None and self.unit_id:
+            person_path, organisation_path = self.unit.path, organisation.unit.path
+            if not (
+                person_path.startswith(organisation_path)
+                or organisation_path.startswith(person_path)
+            ):
+                raise ValidationError(
+                    {"organisation": _("The organisation must work where the person is.")}
+                )
 
 
 class WorkingGroupQuerySet(ScopedQuerySet["WorkingGroup"]):
@@ -216,3 +238,22 @@ class Membership(TimeStampedModel):
             raise ValidationError(
                 {"person": _("The person must live or work in the group's municipality.")}
             )
+        if self.person_id and self.working_group_id and self._overlapping().exists():
+            raise ValidationError(
+                {"person": _("The person is already a member of this group for these dates.")}
+            )
+
+    def _overlapping(self) -> models.QuerySet[Membership]:
+        """Other memberships of the same person in the same group whose periods meet ours."""
+        others = Membership.objects.filter(
+            working_group_id=self.working_group_id, person_id=self.person_id
+        ).exclude(pk=self.pk)
+        if self.valid_to is not None:
+            others = others.filter(
+                models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=self.valid_to)
+            )
+        if self.valid_from is not None:
+            others = others.filter(
+                models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
+            )
+        return others

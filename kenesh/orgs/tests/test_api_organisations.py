@@ -23,8 +23,8 @@ ORGANISATIONS = "/api/v1/organisations"
 
 # Where a user of each role works when they are not of Jeti-Oguz: another municipality, or
 # another oblast for the roles held above municipalities.
+# Administrators are national (RoleAssignment.clean), so there is no outsider administrator.
 ELSEWHERE = {
-    Role.ADMINISTRATOR: CHUY_OBLAST,
     Role.PROGRAMME_COORDINATOR: CHUY_OBLAST,
     Role.LCPC_COORDINATOR: KARAKOL,
     Role.POLICE_OFFICER: KARAKOL,

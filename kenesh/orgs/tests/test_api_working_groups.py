@@ -22,8 +22,8 @@ AK_DOBO = "41702210805000"  # an aiyl aimak of Jeti-Oguz rayon without a working
 JETI_OGUZ_VILLAGE = "41702210830010"
 GROUPS = "/api/v1/working-groups"
 
+# Administrators are national (RoleAssignment.clean), so there is no outsider administrator.
 ELSEWHERE = {
-    Role.ADMINISTRATOR: CHUY_OBLAST,
     Role.PROGRAMME_COORDINATOR: CHUY_OBLAST,
     Role.LCPC_COORDINATOR: KARAKOL,
     Role.POLICE_OFFICER: KARAKOL,
