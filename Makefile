@@ -7,7 +7,7 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/kenesh
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo install install-test messages lint typecheck migrations-check test test-sqlite \
+.PHONY: demo install install-test gettext messages lint typecheck migrations-check test test-sqlite \
         test-postgres test-browser chromium bench clean
 
 $(BIN)/python:
@@ -26,7 +26,11 @@ install: $(VENV)/.installed messages
 
 install-test: $(VENV)/.installed-test messages
 
-messages:
+# compilemessages needs GNU gettext's msgfmt; Debian's package when it is missing.
+gettext:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
+messages: gettext
 	KENESH_DEBUG=1 $(BIN)/kenesh compilemessages -v 0 --ignore '.venv'
 
 demo: install

@@ -141,7 +141,8 @@ class AuditEntry(models.Model):
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Deleting a user must not touch the log: the entry keeps the id and the username.
+        on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,
     )

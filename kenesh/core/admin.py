@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import models, transaction
+from django.contrib.admin.utils import NestedObjects
+from django.db import models, router, transaction
 from django.http import HttpRequest
 
 from kenesh.core.audit import audit_create, audit_delete, audit_update, snapshot
@@ -29,14 +30,21 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         with transaction.atomic():
-            audit_delete(request.user, obj)  # type: ignore[arg-type]
+            self._audit_deletion(request, [obj])
             super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
-            for obj in queryset:
-                audit_delete(request.user, obj)  # type: ignore[arg-type]
+            self._audit_deletion(request, list(queryset))
             super().delete_queryset(request, queryset)
+
+    def _audit_deletion(self, request: HttpRequest, objs: list[models.Model]) -> None:
+        """One entry per deleted row, including the rows the deletion cascades to."""
+        collector = NestedObjects(using=router.db_for_write(self.model))
+        collector.collect(objs)
+        for instances in collector.data.values():
+            for instance in instances:
+                audit_delete(request.user, instance)  # type: ignore[arg-type]
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Inline rows (a user's role assignments, a group's members) are audited too."""

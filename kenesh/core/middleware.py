@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 
 _SESSION_KEY = re.compile(r"^[a-z0-9]{1,64}$")
@@ -27,4 +28,23 @@ class DropMalformedSessionCookie:
         value = request.COOKIES.get(name)
         if value is not None and not _SESSION_KEY.match(value):
             del request.COOKIES[name]
+        return self.get_response(request)
+
+
+class RejectNulCharacters:
+    """Answer 400 to a NUL character in a page's address or query string.
+
+    No legitimate form or link carries one, and PostgreSQL refuses NUL in text, so letting it
+    reach a query would be a server error. The API guards its own input (kenesh.core.api) and
+    answers in its own error shape, so it is left alone here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            query = request.META.get("QUERY_STRING", "")
+            if "\x00" in request.path or "%00" in query or "\x00" in query:
+                raise BadRequest("NUL character in the request")
         return self.get_response(request)

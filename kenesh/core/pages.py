@@ -8,6 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 PAGE_SIZE = 50
 
@@ -26,5 +27,13 @@ def query_without_page(request: HttpRequest) -> str:
 def render_page_or_fragment(
     request: HttpRequest, template: str, fragment: str, context: dict[str, Any]
 ) -> HttpResponse:
-    """The whole page, or only ``fragment`` when htmx asks (a filter changed)."""
-    return render(request, fragment if getattr(request, "htmx", False) else template, context)
+    """The whole page, or only ``fragment`` when htmx asks (a filter changed).
+
+    htmx restoring history (back button after a cache miss) needs the whole page, and caches
+    must keep the two answers apart, hence ``Vary: HX-Request``.
+    """
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not htmx.history_restore_request  # type: ignore[union-attr]
+    response = render(request, fragment if partial else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

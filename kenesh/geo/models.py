@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.models import TimeStampedModel, TrilingualNameModel
@@ -152,12 +152,34 @@ class AdministrativeUnit(TrilingualNameModel, TimeStampedModel):
         ]
 
     def clean(self) -> None:
-        if self.parent_id and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("A unit cannot be its own parent.")})
+        parent = self.parent
+        # ``self.path`` is still the stored path here: a new parent inside it is a loop.
+        if parent is not None and (
+            parent.pk == self.pk or (self.pk and self.path and parent.path.startswith(self.path))
+        ):
+            raise ValidationError({"parent": _("A unit cannot lie below itself.")})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        old_path = self.path if self.pk else ""
+        if self.pk and "update_fields" not in kwargs:
+            old_path = (
+                AdministrativeUnit.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+                or ""
+            )
         self.path = (self.parent.path if self.parent else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
+
+    def _move_descendants(self, old_path: str) -> None:
+        """Rewrite the paths below a unit that moved or changed code, so scope follows it."""
+        below = list(
+            AdministrativeUnit.objects.filter(path__startswith=old_path).exclude(pk=self.pk)
+        )
+        for unit in below:
+            unit.path = self.path + unit.path[len(old_path) :]
+        AdministrativeUnit.objects.bulk_update(below, ["path"], batch_size=500)
 
     @property
     def ancestor_codes(self) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -269,35 +270,37 @@ def geography_load(
             if getattr(row, column) is not None:
                 values[column] = getattr(row, column)
         unit = units.get(row.code)
-        if unit is None:
-            unit = AdministrativeUnit(code=row.code, **values)
-            unit.full_clean(validate_unique=False)
-            unit.save()
-            audit_create(actor, unit)
-            report.created += 1
-        else:
-            before = snapshot(unit)
-            for key, value in values.items():
-                setattr(unit, key, value)
-            if snapshot(unit) == before:
-                report.unchanged += 1
-            else:
+        try:
+            if unit is None:
+                unit = AdministrativeUnit(code=row.code, **values)
                 unit.full_clean(validate_unique=False)
                 unit.save()
-                _refresh_descendant_paths(unit)
-                audit_update(actor, unit, before)
-                report.updated += 1
+                audit_create(actor, unit)
+                report.created += 1
+            else:
+                before = snapshot(unit)
+                for key, value in values.items():
+                    setattr(unit, key, value)
+                if snapshot(unit) == before:
+                    report.unchanged += 1
+                else:
+                    unit.full_clean(validate_unique=False)
+                    unit.save()  # moves the paths below it too
+                    audit_update(actor, unit, before)
+                    report.updated += 1
+        except ValidationError as exc:
+            for column, messages in exc.message_dict.items():
+                for message in messages:
+                    report.errors.append(RowError(row.line, _COLUMN.get(column, column), message))
+            continue
         parents[unit.code] = unit
-    if dry_run:
+    if dry_run or report.errors:
         transaction.set_rollback(True)
     return report
 
 
-def _refresh_descendant_paths(unit: AdministrativeUnit) -> None:
-    """After a unit moves, rewrite the paths below it (rare: territorial reforms)."""
-    for child in AdministrativeUnit.objects.filter(parent=unit).exclude(path__startswith=unit.path):
-        child.save(update_fields=["path"])
-        _refresh_descendant_paths(child)
+# Model fields named as the file's columns, for row errors found by model validation.
+_COLUMN = {"parent": "parent_code", "__all__": "", "name_ru": "name_ru", "code": "code"}
 
 
 def geography_load_file(

@@ -82,3 +82,53 @@ def test_a_role_given_in_the_admin_user_page_is_audited(client_as: ClientAs) -> 
     assignment = RoleAssignment.objects.get(user=user, unit=karakol)
     entry = AuditEntry.objects.get(model="roleassignment", object_id=str(assignment.pk))
     assert entry.action == AuditAction.CREATE and entry.actor_username == "admin"
+
+
+def test_a_deletion_in_the_admin_audits_every_row_it_cascades_to(client_as: ClientAs) -> None:
+    from kenesh.orgs.models import Membership, WorkingGroup
+
+    admin: Client = client_as("admin")
+    group = WorkingGroup.objects.get(unit__code="41702410000010")
+    member_ids = {str(pk) for pk in group.memberships.values_list("pk", flat=True)}
+    assert member_ids
+    response = admin.post(f"/admin/orgs/workinggroup/{group.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk__in=member_ids).exists()
+    deleted = set(
+        AuditEntry.objects.filter(action=AuditAction.DELETE, model="membership").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert member_ids <= deleted
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, model="workinggroup", object_id=str(group.pk)
+    ).exists()
+
+
+def test_deleting_a_user_leaves_their_audit_entries_untouched(client_as: ClientAs) -> None:
+    admin: Client = client_as("admin")
+    user = User.objects.get(username="civil.jetioguz")
+    role_assignment = user.role_assignments.get()
+    from kenesh.core.audit import audit_update, snapshot
+
+    organisation = Organisation.objects.filter(unit__code="41702210830000").first()
+    assert organisation is not None
+    before = snapshot(organisation)
+    organisation.address = "Жети-Өгүз"
+    organisation.save()
+    audit_update(user, organisation, before)
+    entries = list(AuditEntry.objects.filter(actor=user).values_list("pk", "actor_id"))
+    assert entries
+    response = admin.post(f"/admin/accounts/user/{user.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(
+        action=AuditAction.DELETE, model="roleassignment", object_id=str(role_assignment.pk)
+    ).exists()
+    assert (
+        list(
+            AuditEntry.objects.filter(pk__in=[pk for pk, _ in entries]).values_list(
+                "pk", "actor_id"
+            )
+        )
+        == entries
+    )

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,36 @@ def test_a_malformed_session_cookie_makes_the_request_anonymous_not_an_error(
     assert client.get("/api/v1/me").status_code == 401
     page = client.get("/")
     assert page.status_code == 302 and page["Location"].startswith("/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "address", ["/units/%00/", "/units/?q=%00", "/organisations/?q=a%00", "/audit/?username=%00"]
+)
+def test_a_nul_character_in_a_page_address_is_a_bad_request(
+    client_as: Callable[[str], Client], address: str
+) -> None:
+    assert client_as("admin").get(address).status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_an_api_query_is_refused_in_the_api_error_shape(
+    client_as: Callable[[str], Client],
+) -> None:
+    response = client_as("admin").get("/api/v1/organisations?q=%00")
+    assert response.status_code == 422
+    assert set(response.json()) == {"detail", "errors"}
+
+
+@pytest.mark.django_db
+def test_htmx_fragments_vary_on_the_htmx_header_and_history_restores_get_the_page(
+    client_as: Callable[[str], Client],
+) -> None:
+    client = client_as("lcpc.jetioguz")
+    fragment = client.get("/organisations/", HTTP_HX_REQUEST="true")
+    assert "<html" not in fragment.content.decode()
+    assert "HX-Request" in fragment["Vary"]
+    restore = client.get(
+        "/organisations/", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert "<html" in restore.content.decode()

@@ -175,3 +175,37 @@ def test_the_whole_national_classifier_loads_as_published_and_reloads_unchanged(
     assert AdministrativeUnit.objects.get(code="41702210830000").name_ky == "Жети-Өгүз айыл аймагы"
     again = geography_load_file(path=national)
     assert (again.created, again.updated) == (0, 0)
+
+
+def test_moving_a_unit_below_its_own_municipality_is_a_row_error_not_a_crash() -> None:
+    before = list(AdministrativeUnit.objects.values_list("code", "path").order_by("code"))
+    report = geography_load_text(
+        text="code,name_ru,kind,parent_code\n"
+        "41702210000000,Жети-Огузский район,District,41702210830000\n"
+    )
+    assert [(e.line, e.column) for e in report.errors] == [(2, "parent_code")]
+    assert list(AdministrativeUnit.objects.values_list("code", "path").order_by("code")) == before
+
+
+def test_dates_that_contradict_the_stored_ones_are_a_row_error() -> None:
+    import datetime as dt
+
+    AdministrativeUnit.objects.filter(code="41702210830000").update(valid_from=dt.date(2020, 1, 1))
+    report = geography_load_text(
+        text="code,name_ru,kind,parent_code,valid_from,valid_to\n"
+        "41702210830000,Джети-Огузский айылный аймак,Countryside,41702210000000,,2019-01-01\n"
+    )
+    assert not report.ok and report.errors[0].line == 2
+    assert AdministrativeUnit.objects.get(code="41702210830000").valid_to is None
+
+
+def test_a_unit_that_moves_takes_everything_below_it_along() -> None:
+    rayon = AdministrativeUnit.objects.get(code="41702210000000")
+    chuy = AdministrativeUnit.objects.get(code="41708000000000")
+    rayon.parent = chuy
+    rayon.full_clean()
+    rayon.save()
+    village = AdministrativeUnit.objects.get(code="41702210830010")
+    assert village.path == f"{chuy.path}41702210000000/41702210830000/41702210830010/"
+    for unit in AdministrativeUnit.objects.filter(path__startswith=rayon.path):
+        assert unit.parent is None or unit.path == unit.parent.path + unit.code + "/"
