@@ -14,10 +14,11 @@ from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import check_allowed
 from kenesh.geo.selectors import unit_for_write, unit_get
 from kenesh.orgs import selectors, services
-from kenesh.orgs.models import Organisation, Person, WorkingGroup
+from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
 from kenesh.orgs.schemas import (
     MemberIn,
     MemberOut,
+    MemberPatch,
     OrganisationFilters,
     OrganisationIn,
     OrganisationOut,
@@ -172,10 +173,19 @@ def working_group_member_add(request: HttpRequest, group_id: int, payload: Membe
         new_person = payload.person.dict()
         organisation_id = new_person.pop("organisation")
         if organisation_id is not None:
-            organisation = Organisation.objects.in_scope(request.user).filter(pk=organisation_id)
-            new_person["organisation"] = organisation.first()
+            # Where the member works: the group's municipality or a unit above it, never a
+            # neighbouring municipality the user happens to cover as well.
+            organisations = selectors.member_organisations(user=request.user, working_group=group)
+            new_person["organisation"] = organisations.filter(pk=organisation_id).first()
             if new_person["organisation"] is None:
-                raise ValidationError({"organisation": _("No such organisation in your area.")})
+                raise ValidationError(
+                    {
+                        "organisation": _(
+                            "Choose an organisation of the group's municipality "
+                            "or of a unit above it."
+                        )
+                    }
+                )
     membership = services.membership_create(
         actor=request.user,  # type: ignore[arg-type]
         working_group=group,
@@ -189,3 +199,36 @@ def working_group_member_add(request: HttpRequest, group_id: int, payload: Membe
         },
     )
     return Status(201, membership)
+
+
+@router.get(
+    "/working-groups/{group_id}/members/{membership_id}",
+    response=responses(MemberOut),
+    summary="One member of a working group",
+)
+def working_group_member_detail(
+    request: HttpRequest, group_id: int, membership_id: int
+) -> Membership:
+    group = selectors.working_group_get(user=request.user, pk=group_id)
+    return selectors.membership_get(working_group=group, pk=membership_id)
+
+
+@router.patch(
+    "/working-groups/{group_id}/members/{membership_id}",
+    response=responses(MemberOut),
+    summary="Change or end a membership",
+)
+def working_group_member_update(
+    request: HttpRequest, group_id: int, membership_id: int, payload: MemberPatch
+) -> Membership:
+    group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
+    membership = selectors.membership_get(working_group=group, pk=membership_id)
+    data = payload.dict(exclude_unset=True)
+    for field in ("member_type", "role_in_group"):
+        if field in data and data[field] is None:
+            del data[field]
+    return services.membership_update(
+        actor=request.user,  # type: ignore[arg-type]
+        membership=membership,
+        data=data,
+    )

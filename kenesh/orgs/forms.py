@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
@@ -18,11 +19,18 @@ from kenesh.orgs.models import (
     Sex,
     WorkingGroup,
 )
+from kenesh.orgs.selectors import member_organisations
 
 
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.code})"
+
+
+def date_input() -> forms.DateInput:
+    """A browser date picker. Its value must be ISO 8601 whatever the language: Django would
+    otherwise render the Russian and Kyrgyz "01.03.2017", which the picker shows as empty."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def writable_units(user: Any) -> Any:
@@ -69,7 +77,7 @@ class WorkingGroupForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = WorkingGroup
         fields = ["unit", "name_ky", "name_ru", "name_en", "lcpc", "established_on"]
-        widgets = {"established_on": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"established_on": date_input()}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,21 +112,20 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Membership
         fields = ["member_type", "role_in_group", "valid_from", "valid_to"]
-        widgets = {
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_to": forms.DateInput(attrs={"type": "date"}),
-        }
+        widgets = {"valid_from": date_input(), "valid_to": date_input()}
 
     field_order = ["person", "full_name", "sex", "phone", "email", "position", "organisation"]
 
-    def __init__(self, *args: Any, working_group: WorkingGroup, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, working_group: WorkingGroup, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.working_group = working_group
-        self.fields["person"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
-            unit=working_group.unit
-        ).exclude(memberships__working_group=working_group)
-        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
-            unit__path__startswith=working_group.unit.path
+        self.fields["person"].queryset = (  # type: ignore[attr-defined]
+            Person.objects.visible_to(user)
+            .filter(unit=working_group.unit)
+            .exclude(memberships__working_group=working_group)
+        )
+        self.fields["organisation"].queryset = member_organisations(  # type: ignore[attr-defined]
+            user=user, working_group=working_group
         )
 
     def clean(self) -> dict[str, Any]:
@@ -139,3 +146,25 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
 
     def membership_data(self) -> dict[str, Any]:
         return {key: self.cleaned_data[key] for key in self.Meta.fields}
+
+
+class MembershipForm(BootstrapFormMixin, forms.ModelForm):
+    """Change a membership: its type, the role in the group and its period. Setting the end
+    date ends the membership; the person and the group stay as they are."""
+
+    class Meta:
+        model = Membership
+        fields = ["member_type", "role_in_group", "valid_from", "valid_to"]
+        widgets = {"valid_from": date_input(), "valid_to": date_input()}
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        # The model's rules also speak of the person ("already a member for these dates"),
+        # who is not a field of this form: such errors go above the form instead of failing.
+        if field is None and hasattr(error, "error_dict"):
+            placed: dict[str, list[Any]] = {}
+            for name, errors in error.error_dict.items():
+                placed.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(
+                    errors
+                )
+            error = forms.ValidationError(placed)
+        super().add_error(field, error)

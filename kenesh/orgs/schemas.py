@@ -156,6 +156,16 @@ class MemberIn(InputSchema):
     valid_to: dt.date | None = None
 
 
+class MemberPatch(InputSchema):
+    """A change to a membership; fields left out stay as they are. Setting `valid_to` ends
+    the membership (the member stays in the group's history)."""
+
+    member_type: MemberType | None = Field(None, description="Left as it is when null")
+    role_in_group: str | None = Field(None, max_length=100, description="Left as it is when null")
+    valid_from: dt.date | None = Field(None, description="First day; null for an unknown start")
+    valid_to: dt.date | None = Field(None, description="Last day; null while it lasts")
+
+
 class OrganisationFilters(Schema):
     unit: str | None = Field(None, max_length=14, description="Within this unit (SOATE code)")
     kind: OrganisationKind | None = None

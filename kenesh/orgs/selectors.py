@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Case, Count, Q, QuerySet, Value, When
+from django.http import Http404
 
 from kenesh.core.permissions import Action
 from kenesh.core.scope import get_for_user
@@ -77,6 +78,25 @@ def membership_list(*, working_group: WorkingGroup) -> QuerySet[Membership]:
         working_group.memberships.select_related("person", "person__organisation")
         .annotate(type_order=MEMBER_TYPE_ORDER)
         .order_by("type_order", "person__full_name", "pk")
+    )
+
+
+def membership_get(*, working_group: WorkingGroup, pk: int) -> Membership:
+    """A membership of a group the caller already got through :func:`working_group_get`
+    (so scope and role are checked); 404 for a membership of any other group."""
+    membership = membership_list(working_group=working_group).filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    return membership
+
+
+def member_organisations(*, user: AnyUser, working_group: WorkingGroup) -> QuerySet[Organisation]:
+    """Organisations a member of ``working_group`` may be recorded as working for: those the
+    user may see in the group's municipality (its villages included) or in the units above it
+    (the rayon police department, a ministry), never a neighbouring municipality's."""
+    unit = working_group.unit
+    return Organisation.objects.visible_to(user).filter(
+        Q(unit__path__startswith=unit.path) | Q(unit__code__in=unit.ancestor_codes)
     )
 
 

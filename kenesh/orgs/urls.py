@@ -16,4 +16,9 @@ urlpatterns = [
         views.member_add_page,
         name="working-group-member-add",
     ),
+    path(
+        "working-groups/<int:pk>/members/<int:membership_pk>/edit/",
+        views.member_edit_page,
+        name="working-group-member-edit",
+    ),
 ]

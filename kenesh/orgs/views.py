@@ -1,4 +1,4 @@
-"""Pages: organisations and working groups (list, detail, create, edit, add member)."""
+"""Pages: organisations and working groups (list, detail, create, edit, add and edit members)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from kenesh.core.pages import paginate_page, query_without_page, render_page_or_
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
 from kenesh.orgs import selectors, services
-from kenesh.orgs.forms import MemberForm, OrganisationForm, WorkingGroupForm
+from kenesh.orgs.forms import MemberForm, MembershipForm, OrganisationForm, WorkingGroupForm
 from kenesh.orgs.models import OrganisationKind
 
 
@@ -55,7 +55,9 @@ def organisation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk)
     context = {
         "organisation": organisation,
-        "people": organisation.people.order_by("full_name"),
+        # Its people through the user's scope: an oblast official of a municipal police
+        # station is not shown to that municipality's users.
+        "people": selectors.person_list(user=request.user).filter(organisation=organisation),
         "may_edit": _may_write(request, organisation.unit.path),
     }
     return render(request, "orgs/organisation_detail.html", context)
@@ -163,7 +165,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
-    form = MemberForm(request.POST or None, working_group=group)
+    form = MemberForm(request.POST or None, working_group=group, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_create(
@@ -180,6 +182,29 @@ def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("working-group-detail", pk=group.pk)
     context = {"form": form, "group": group}
     return render(request, "orgs/member_form.html", context, status=_status(form))
+
+
+@login_required
+def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
+    group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
+    membership = selectors.membership_get(working_group=group, pk=membership_pk)
+    form = MembershipForm(request.POST or None, instance=membership)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in form.changed_data}
+        form.instance.refresh_from_db()
+        try:
+            services.membership_update(
+                actor=request.user,  # type: ignore[arg-type]
+                membership=form.instance,
+                data=data,
+            )
+        except ValidationError as exc:
+            _form_errors_from(form, exc)
+        else:
+            messages.success(request, _("The membership was saved."))
+            return redirect("working-group-detail", pk=group.pk)
+    context = {"form": form, "group": group, "membership": membership}
+    return render(request, "orgs/membership_form.html", context, status=_status(form))
 
 
 def _status(form: object) -> int:

@@ -20,6 +20,7 @@ EXPECTED_PATHS = {
     "/api/v1/working-groups",
     "/api/v1/working-groups/{group_id}",
     "/api/v1/working-groups/{group_id}/members",
+    "/api/v1/working-groups/{group_id}/members/{membership_id}",
 }
 
 

@@ -36,7 +36,7 @@ from config.wsgi import application
 from kenesh.accounts.models import User
 from kenesh.accounts.services import token_create
 from kenesh.core.demo import DEMO_PASSWORD, JETI_OGUZ, KARAKOL
-from kenesh.orgs.models import Organisation, OrganisationKind, Person, WorkingGroup
+from kenesh.orgs.models import Membership, Organisation, OrganisationKind, Person, WorkingGroup
 
 CHECKS = [
     not_a_server_error,
@@ -91,6 +91,11 @@ def _people() -> list[int]:
     return [*jeti_oguz, *_ids(Person.objects.filter(unit__code=KARAKOL))[:2]]
 
 
+def _memberships() -> list[int]:
+    jeti_oguz = _ids(Membership.objects.filter(working_group__unit__code=JETI_OGUZ))[:3]
+    return [*jeti_oguz, *_ids(Membership.objects.filter(working_group__unit__code=KARAKOL))[:2]]
+
+
 REAL_VALUES: dict[str, Callable[[], list[Any]]] = {
     "code": lambda: CODES,
     "unit": lambda: CODES,
@@ -100,6 +105,7 @@ REAL_VALUES: dict[str, Callable[[], list[Any]]] = {
     "group_id": _groups,
     "lcpc": _lcpcs,
     "person_id": _people,
+    "membership_id": _memberships,
     "username": lambda: ["police.jetioguz", "lcpc.karakol"],
     "password": lambda: [DEMO_PASSWORD],
 }

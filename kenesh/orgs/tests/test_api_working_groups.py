@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from kenesh.orgs.models import Membership, Organisation, OrganisationKind, Perso
 pytestmark = pytest.mark.django_db
 
 CHUY_OBLAST = "41708000000000"
+ISSYK_KUL_OBLAST = "41702000000000"
 AK_DOBO = "41702210805000"  # an aiyl aimak of Jeti-Oguz rayon without a working group
 JETI_OGUZ_VILLAGE = "41702210830010"
 GROUPS = "/api/v1/working-groups"
@@ -554,3 +556,331 @@ def test_the_same_person_cannot_join_twice_from_the_same_date(client_as: Any) ->
 
     assert_error(response, 422)
     assert counts() == before
+
+
+def test_a_new_persons_organisation_must_be_of_the_groups_municipality_or_above_it(
+    client_as: Any,
+) -> None:
+    # An oblast-wide LCPC coordinator covers both Karakol and Jeti-Oguz, but a Karakol member
+    # does not work for a Jeti-Oguz school.
+    oblast_user = User.objects.create_user("lcpc.issykkul", is_demo=True)
+    role_assign(
+        actor=None,
+        user=oblast_user,
+        role=Role.LCPC_COORDINATOR,
+        unit=AdministrativeUnit.objects.get(code=ISSYK_KUL_OBLAST),
+    )
+    karakol = WorkingGroup.objects.get(unit__code=KARAKOL)
+    jeti_oguz_school = Organisation.objects.get(unit__code=JETI_OGUZ, kind=OrganisationKind.SCHOOL)
+    before = counts()
+
+    response = send(
+        client_as("lcpc.issykkul"),
+        "post",
+        f"{GROUPS}/{karakol.pk}/members",
+        new_member(person={"full_name": "Б", "organisation": jeti_oguz_school.pk}),
+    )
+
+    assert error_fields(assert_error(response, 422)) == {"organisation"}
+    assert counts() == before
+
+
+def test_a_new_persons_organisation_may_be_of_a_unit_above_the_municipality(
+    client_as: Any,
+) -> None:
+    group = jeti_oguz_group()
+    ministry = Organisation.objects.get(kind=OrganisationKind.MINISTRY)
+    karakol_school = Organisation.objects.get(unit__code=KARAKOL, kind=OrganisationKind.SCHOOL)
+    client = client_as("admin")
+    before = counts()
+
+    refused = send(
+        client,
+        "post",
+        f"{GROUPS}/{group.pk}/members",
+        new_member(person={"full_name": "Б", "organisation": karakol_school.pk}),
+    )
+    accepted = send(
+        client,
+        "post",
+        f"{GROUPS}/{group.pk}/members",
+        new_member(person={"full_name": "Б", "organisation": ministry.pk}),
+    )
+
+    assert error_fields(assert_error(refused, 422)) == {"organisation"}
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["person"]["organisation"] == ministry.pk
+    groups, memberships, people, entries = before
+    assert counts() == (groups, memberships + 1, people + 1, entries + 2)
+
+
+# One membership: read, change, end
+
+
+def jeti_oguz_membership() -> Membership:
+    membership = (
+        Membership.objects.filter(working_group__unit__code=JETI_OGUZ, valid_to=None)
+        .exclude(valid_from=None)
+        .order_by("pk")
+        .first()
+    )
+    assert membership is not None
+    return membership
+
+
+def member_url(membership: Membership, group: WorkingGroup | None = None) -> str:
+    group_id = group.pk if group is not None else membership.working_group_id
+    return f"{GROUPS}/{group_id}/members/{membership.pk}"
+
+
+def as_it_was(membership: Membership) -> tuple[Any, ...]:
+    fresh = Membership.objects.get(pk=membership.pk)
+    return (
+        fresh.working_group_id,
+        fresh.person_id,
+        fresh.member_type,
+        fresh.role_in_group,
+        fresh.valid_from,
+        fresh.valid_to,
+    )
+
+
+def test_one_membership_answers_401_without_credentials(client: Client) -> None:
+    membership = jeti_oguz_membership()
+    before = as_it_was(membership)
+
+    assert_error(client.get(member_url(membership)), 401)
+    assert_error(send(client, "patch", member_url(membership), {"role_in_group": "x"}), 401)
+    assert as_it_was(membership) == before
+
+
+@pytest.mark.parametrize("username", [*WRITERS, *READERS])
+def test_everyone_of_the_municipality_reads_one_membership_with_its_person(
+    client_as: Any, username: str
+) -> None:
+    membership = jeti_oguz_membership()
+
+    response = client_as(username).get(member_url(membership))
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["id"] == membership.pk
+    assert body["member_type"] == membership.member_type
+    assert body["role_in_group"] == membership.role_in_group
+    assert body["valid_from"] == membership.valid_from.isoformat()  # type: ignore[union-attr]
+    assert body["valid_to"] is None
+    assert body["person"]["id"] == membership.person_id
+    assert body["person"]["full_name"] == membership.person.full_name
+
+
+def test_a_membership_that_does_not_exist_is_404(client_as: Any) -> None:
+    group = jeti_oguz_group()
+    client = client_as("admin")
+    before = counts()
+
+    assert_error(client.get(f"{GROUPS}/{group.pk}/members/999999"), 404)
+    assert_error(send(client, "patch", f"{GROUPS}/{group.pk}/members/999999", {}), 404)
+    assert counts() == before
+
+
+def test_a_membership_of_another_group_is_404_under_this_group(client_as: Any) -> None:
+    karakol_membership = Membership.objects.filter(working_group__unit__code=KARAKOL).first()
+    assert karakol_membership is not None
+    before, state = counts(), as_it_was(karakol_membership)
+    client = client_as("admin")  # sees both groups; the pair still has to match
+    url = member_url(karakol_membership, group=jeti_oguz_group())
+
+    assert_error(client.get(url), 404)
+    assert_error(send(client, "patch", url, {"valid_to": "2025-01-01"}), 404)
+    assert counts() == before
+    assert as_it_was(karakol_membership) == state
+
+
+@pytest.mark.parametrize("role", list(ELSEWHERE), ids=str)
+def test_a_user_of_another_area_gets_404_on_one_membership_and_changes_nothing(
+    client_as: Any, role: Role
+) -> None:
+    membership = jeti_oguz_membership()
+    client = client_as(outsider(role))
+    before, state = counts(), as_it_was(membership)
+
+    assert_error(client.get(member_url(membership)), 404)
+    assert_error(send(client, "patch", member_url(membership), {"valid_to": "2025-01-01"}), 404)
+    assert counts() == before
+    assert as_it_was(membership) == state
+
+
+@pytest.mark.parametrize("username", READERS)
+def test_a_role_without_write_permission_gets_403_on_changing_a_membership(
+    client_as: Any, username: str
+) -> None:
+    membership = jeti_oguz_membership()
+    before, state = counts(), as_it_was(membership)
+
+    response = send(
+        client_as(username),
+        "patch",
+        member_url(membership),
+        {"role_in_group": "председатель", "valid_to": "2025-01-01"},
+    )
+
+    assert_error(response, 403)
+    assert counts() == before
+    assert as_it_was(membership) == state
+
+
+@pytest.mark.parametrize("username", WRITERS)
+def test_a_writer_changes_a_membership_and_the_audit_log_has_before_and_after(
+    client_as: Any, username: str
+) -> None:
+    membership = jeti_oguz_membership()
+    new_type = "other" if membership.member_type != "other" else "civil_society"
+    groups, memberships, people, entries = counts()
+
+    response = send(
+        client_as(username),
+        "patch",
+        member_url(membership),
+        {"member_type": new_type, "role_in_group": "заместитель председателя"},
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["member_type"] == new_type
+    assert body["role_in_group"] == "заместитель председателя"
+    assert body["valid_from"] == membership.valid_from.isoformat()  # type: ignore[union-attr]
+    assert body["person"]["id"] == membership.person_id
+    assert counts() == (groups, memberships, people, entries + 1)
+    entry = AuditEntry.objects.filter(model="membership", object_id=str(membership.pk)).first()
+    assert entry is not None
+    assert entry.action == "update"
+    assert entry.actor_username == username
+    assert entry.changes == {
+        "member_type": [membership.member_type, new_type],
+        "role_in_group": [membership.role_in_group, "заместитель председателя"],
+    }
+
+
+def test_setting_the_end_date_ends_the_membership_and_keeps_it_in_the_history(
+    client_as: Any,
+) -> None:
+    membership = jeti_oguz_membership()
+    group = jeti_oguz_group()
+    client = client_as("lcpc.jetioguz")
+
+    response = send(client, "patch", member_url(membership), {"valid_to": "2024-12-31"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["valid_to"] == "2024-12-31"
+    assert not Membership.objects.current().filter(pk=membership.pk).exists()
+    listed = client.get(f"{GROUPS}/{group.pk}/members", {"limit": 500})
+    assert membership.pk in ids(listed)
+    entry = AuditEntry.objects.filter(model="membership", object_id=str(membership.pk)).first()
+    assert entry is not None
+    assert entry.actor_username == "lcpc.jetioguz"
+    assert entry.changes == {"valid_to": [None, "2024-12-31"]}
+
+
+def test_dates_can_be_cleared_and_left_out_fields_stay_as_they_are(client_as: Any) -> None:
+    membership = jeti_oguz_membership()
+
+    response = send(
+        client_as("localgov.jetioguz"),
+        "patch",
+        member_url(membership),
+        {"valid_from": None, "member_type": None, "role_in_group": None},
+    )
+
+    assert response.status_code == 200, response.content
+    fresh = Membership.objects.get(pk=membership.pk)
+    assert fresh.valid_from is None
+    assert (fresh.member_type, fresh.role_in_group) == (
+        membership.member_type,
+        membership.role_in_group,
+    )
+    entry = AuditEntry.objects.filter(model="membership", object_id=str(membership.pk)).first()
+    assert entry is not None
+    assert entry.changes == {"valid_from": [membership.valid_from.isoformat(), None]}  # type: ignore[union-attr]
+
+
+def test_a_change_that_changes_nothing_writes_no_audit_entry(client_as: Any) -> None:
+    membership = jeti_oguz_membership()
+    before = counts()
+
+    response = send(
+        client_as("lcpc.jetioguz"),
+        "patch",
+        member_url(membership),
+        {"role_in_group": membership.role_in_group},
+    )
+
+    assert response.status_code == 200, response.content
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"valid_to": "2016-01-01"}, "valid_to"),  # before the start, 2017-03-01
+        ({"valid_from": "2026-01-01", "valid_to": "2025-01-01"}, "valid_to"),
+        ({"valid_to": "31.12.2024"}, "valid_to"),
+        ({"valid_from": "2024-02-30"}, "valid_from"),
+        ({"member_type": "chair"}, "member_type"),
+        ({"role_in_group": "x" * 101}, "role_in_group"),
+        ({"person_id": 1}, "person_id"),
+        ({"working_group": 2}, "working_group"),
+    ],
+    ids=[
+        "end-before-start",
+        "period",
+        "date-format",
+        "no-such-day",
+        "type",
+        "long-role",
+        "person",
+        "group",
+    ],
+)
+def test_a_bad_membership_change_gets_422_and_changes_nothing(
+    client_as: Any, payload: dict[str, Any], field: str
+) -> None:
+    membership = jeti_oguz_membership()
+    before, state = counts(), as_it_was(membership)
+
+    response = send(client_as("lcpc.jetioguz"), "patch", member_url(membership), payload)
+
+    assert field in error_fields(assert_error(response, 422))
+    assert counts() == before
+    assert as_it_was(membership) == state
+
+
+@pytest.mark.parametrize("body", [[], ["valid_to"], 7, "2025-01-01", None], ids=str)
+def test_a_membership_change_that_is_not_a_json_object_gets_422(client_as: Any, body: Any) -> None:
+    membership = jeti_oguz_membership()
+    before, state = counts(), as_it_was(membership)
+
+    response = send(client_as("lcpc.jetioguz"), "patch", member_url(membership), body)
+
+    assert_error(response, 422)
+    assert counts() == before
+    assert as_it_was(membership) == state
+
+
+def test_a_change_that_overlaps_another_membership_of_the_person_gets_422(
+    client_as: Any,
+) -> None:
+    membership = jeti_oguz_membership()
+    earlier = Membership.objects.create(
+        working_group=membership.working_group,
+        person=membership.person,
+        member_type=membership.member_type,
+        valid_from=dt.date(2010, 1, 1),
+        valid_to=dt.date(2015, 12, 31),
+    )
+    before, state = counts(), as_it_was(earlier)
+
+    response = send(client_as("lcpc.jetioguz"), "patch", member_url(earlier), {"valid_to": None})
+
+    assert "person" in error_fields(assert_error(response, 422))
+    assert counts() == before
+    assert as_it_was(earlier) == state

@@ -9,11 +9,13 @@ import pytest
 from django.test import Client
 
 from kenesh.accounts.models import AuditAction, AuditEntry, User
+from kenesh.core.permissions import Action, Resource, Role, role_allows
 from kenesh.geo.models import AdministrativeUnit
-from kenesh.orgs.models import Organisation, OrganisationKind
+from kenesh.orgs.models import Organisation, OrganisationKind, Person
 
 JETI_OGUZ = "41702210830000"
 KARAKOL = "41702410000010"
+ISSYK_KUL_OBLAST = "41702000000000"
 
 pytestmark = pytest.mark.django_db
 
@@ -89,15 +91,24 @@ def test_the_list_shows_the_organisations_of_ones_municipality(client_as: Client
     )
 
 
-def test_the_list_never_shows_organisations_of_another_municipality(client_as: ClientAs) -> None:
+def test_the_list_never_shows_organisations_of_another_municipality(
+    karakol_outsider: Client,
+) -> None:
     jeti_oguz = organisation_of(JETI_OGUZ)
     karakol = organisation_of(KARAKOL)
-    page = client_as("lcpc.karakol").get("/organisations/").content.decode()
+    response = karakol_outsider.get("/organisations/")
+    listed = {organisation.pk for organisation in response.context["page_obj"]}
+    assert listed == set(
+        Organisation.objects.filter(unit__code=KARAKOL).values_list("pk", flat=True)
+    )
+    page = response.content.decode()
     assert f'href="/organisations/{jeti_oguz.pk}/"' not in page
     assert jeti_oguz.name not in page
     assert f'href="/organisations/{karakol.pk}/"' in page
-    searched = client_as("lcpc.karakol").get("/organisations/?q=Джети").context["page_obj"]
-    assert list(searched) == []
+    for query in ("?q=Джети", "?q=Jeti", f"?kind={OrganisationKind.SCHOOL}&q=Jeti"):
+        assert list(karakol_outsider.get(f"/organisations/{query}").context["page_obj"]) == []
+    fragment = karakol_outsider.get("/organisations/?q=Jeti", HTTP_HX_REQUEST="true")
+    assert f'href="/organisations/{jeti_oguz.pk}/"' not in fragment.content.decode()
 
 
 def test_the_list_filters_by_kind_and_name(client_as: ClientAs) -> None:
@@ -151,16 +162,38 @@ def test_the_detail_shows_the_organisation_and_its_people(client_as: ClientAs) -
     assert f'href="/organisations/{organisation.pk}/edit/"' not in page
 
 
+def test_the_detail_lists_only_the_people_the_user_may_see(client_as: ClientAs) -> None:
+    organisation = organisation_of(JETI_OGUZ)
+    # An oblast official attached to the municipal police station: the station is the
+    # municipality's, the official is not.
+    official = Person.objects.create(
+        full_name="Абдраев Нурлан", unit=unit(ISSYK_KUL_OBLAST), organisation=organisation
+    )
+    local = set(organisation.people.filter(unit__code=JETI_OGUZ).values_list("pk", flat=True))
+    assert local
+
+    municipal = client_as("police.jetioguz").get(f"/organisations/{organisation.pk}/")
+    national = client_as("coordinator").get(f"/organisations/{organisation.pk}/")
+
+    assert {person.pk for person in municipal.context["people"]} == local
+    assert official.full_name not in municipal.content.decode()
+    assert {person.pk for person in national.context["people"]} == local | {official.pk}
+    assert official.full_name in national.content.decode()
+
+
 def test_the_detail_offers_edit_to_those_who_may_edit(client_as: ClientAs) -> None:
     organisation = organisation_of(JETI_OGUZ)
     page = client_as("localgov.jetioguz").get(f"/organisations/{organisation.pk}/")
     assert f'href="/organisations/{organisation.pk}/edit/"' in page.content.decode()
 
 
-def test_a_user_of_another_municipality_gets_404_on_the_detail(client_as: ClientAs) -> None:
-    jeti_oguz = organisation_of(JETI_OGUZ)
-    for username in ("lcpc.karakol", "police.karakol"):
-        assert client_as(username).get(f"/organisations/{jeti_oguz.pk}/").status_code == 404
+def test_a_user_of_another_municipality_gets_404_on_the_detail(karakol_outsider: Client) -> None:
+    for organisation in Organisation.objects.filter(unit__code=JETI_OGUZ):
+        response = karakol_outsider.get(f"/organisations/{organisation.pk}/")
+        assert response.status_code == 404, organisation
+
+
+def test_a_municipal_user_gets_404_on_a_national_organisation(client_as: ClientAs) -> None:
     country_level = Organisation.objects.get(kind=OrganisationKind.DONOR)
     assert client_as("lcpc.jetioguz").get(f"/organisations/{country_level.pk}/").status_code == 404
     assert client_as("coordinator").get(f"/organisations/{country_level.pk}/").status_code == 200
@@ -280,15 +313,28 @@ def test_police_may_not_edit_an_organisation_of_their_municipality(client_as: Cl
     assert organisation.phone != "+996 1"
 
 
-def test_a_user_of_another_municipality_gets_404_on_edit(client_as: ClientAs) -> None:
+def test_a_user_of_another_municipality_gets_404_on_edit(karakol_outsider: Client) -> None:
     organisation = organisation_of(JETI_OGUZ)
     before = counts()
-    client = client_as("lcpc.karakol")
-    assert client.get(f"/organisations/{organisation.pk}/edit/").status_code == 404
-    response = client.post(
+    assert karakol_outsider.get(f"/organisations/{organisation.pk}/edit/").status_code == 404
+    response = karakol_outsider.post(
         f"/organisations/{organisation.pk}/edit/", edit_data(organisation, phone="+996 1")
     )
     assert response.status_code == 404
+    assert counts() == before
+    assert Organisation.objects.get(pk=organisation.pk).phone == organisation.phone
+
+
+def test_a_user_of_another_municipality_cannot_create_an_organisation_there(
+    karakol_outsider: Client, municipal_role: Role
+) -> None:
+    before = counts()
+    response = karakol_outsider.post("/organisations/new/", new_organisation())
+    if role_allows(municipal_role, Action.WRITE, Resource.ORGANISATIONS):
+        assert response.status_code == 400  # Jeti-Oguz is not among the units offered
+        assert "unit" in response.context["form"].errors
+    else:
+        assert response.status_code == 403
     assert counts() == before
 
 

@@ -15,6 +15,7 @@ from kenesh.orgs.models import Membership, MemberType, Organisation, Person, Wor
 
 JETI_OGUZ = "41702210830000"
 KARAKOL = "41702410000010"
+COUNTRY = "41700000000000"
 AK_DEBE = "41702210805000"  # a municipality of the demo geography without a working group
 
 pytestmark = pytest.mark.django_db
@@ -92,11 +93,15 @@ def test_a_municipal_user_lists_only_the_group_of_their_municipality(client_as: 
     assert f'href="/working-groups/{group_of(KARAKOL).pk}/"' not in page
 
 
-def test_the_list_never_shows_the_group_of_another_municipality(client_as: ClientAs) -> None:
-    page = client_as("lcpc.karakol").get("/working-groups/").content.decode()
+def test_the_list_never_shows_the_group_of_another_municipality(karakol_outsider: Client) -> None:
+    response = karakol_outsider.get("/working-groups/")
+    assert [group.unit.code for group in response.context["page_obj"]] == [KARAKOL]
+    page = response.content.decode()
     jeti_oguz = group_of(JETI_OGUZ)
     assert f'href="/working-groups/{jeti_oguz.pk}/"' not in page
     assert jeti_oguz.name not in page
+    fragment = karakol_outsider.get("/working-groups/", HTTP_HX_REQUEST="true").content.decode()
+    assert f'href="/working-groups/{jeti_oguz.pk}/"' not in fragment
 
 
 def test_the_coordinator_lists_the_ten_groups_with_their_member_counts(
@@ -150,10 +155,12 @@ def test_the_detail_offers_edit_and_add_member_to_those_who_may(client_as: Clien
     assert f'href="/working-groups/{group.pk}/members/new/"' in page
 
 
-def test_a_user_of_another_municipality_gets_404_on_the_detail(client_as: ClientAs) -> None:
+def test_a_user_of_another_municipality_gets_404_on_the_detail(karakol_outsider: Client) -> None:
     group = group_of(JETI_OGUZ)
-    for username in ("lcpc.karakol", "police.karakol"):
-        assert client_as(username).get(f"/working-groups/{group.pk}/").status_code == 404
+    assert karakol_outsider.get(f"/working-groups/{group.pk}/").status_code == 404
+
+
+def test_an_unknown_working_group_gets_404(client_as: ClientAs) -> None:
     assert client_as("lcpc.jetioguz").get("/working-groups/999999/").status_code == 404
 
 
@@ -172,14 +179,25 @@ def test_civil_society_may_not_edit_the_working_group(client_as: ClientAs) -> No
     assert client_as("police.jetioguz").get(f"/working-groups/{group.pk}/edit/").status_code == 403
 
 
-def test_a_user_of_another_municipality_gets_404_on_edit(client_as: ClientAs) -> None:
+def test_a_user_of_another_municipality_gets_404_on_edit(karakol_outsider: Client) -> None:
     group = group_of(JETI_OGUZ)
     before = counts()
-    client = client_as("lcpc.karakol")
-    assert client.get(f"/working-groups/{group.pk}/edit/").status_code == 404
-    response = client.post(f"/working-groups/{group.pk}/edit/", edit_data(group, name_ru="Renamed"))
+    assert karakol_outsider.get(f"/working-groups/{group.pk}/edit/").status_code == 404
+    response = karakol_outsider.post(
+        f"/working-groups/{group.pk}/edit/", edit_data(group, name_ru="Renamed")
+    )
     assert response.status_code == 404
     assert counts() == before
+    assert group_of(JETI_OGUZ).name == group.name
+
+
+def test_the_edit_form_shows_dates_as_the_date_picker_reads_them(client_as: ClientAs) -> None:
+    group = group_of(JETI_OGUZ)
+    for language in ("ky", "ru", "en"):
+        page = client_as("lcpc.jetioguz").get(
+            f"/working-groups/{group.pk}/edit/", HTTP_ACCEPT_LANGUAGE=language
+        )
+        assert 'value="2017-03-01"' in page.content.decode(), language
 
 
 def test_a_good_edit_saves_and_audits_the_change(client_as: ClientAs) -> None:
@@ -358,15 +376,25 @@ def test_an_end_date_before_the_start_is_refused_and_writes_nothing(client_as: C
     assert counts() == before
 
 
-def test_members_are_added_only_by_those_who_may_edit(client_as: ClientAs) -> None:
+@pytest.mark.parametrize(
+    "username", ["police.jetioguz", "civil.jetioguz", "registrar.jetioguz", "coordinator"]
+)
+def test_members_are_added_only_by_those_who_may_edit(client_as: ClientAs, username: str) -> None:
     group = group_of(JETI_OGUZ)
     before = counts()
-    civil = client_as("civil.jetioguz")
-    assert civil.get(f"/working-groups/{group.pk}/members/new/").status_code == 403
-    assert civil.post(f"/working-groups/{group.pk}/members/new/", new_member()).status_code == 403
-    outsider = client_as("lcpc.karakol")
-    assert outsider.get(f"/working-groups/{group.pk}/members/new/").status_code == 404
-    response = outsider.post(f"/working-groups/{group.pk}/members/new/", new_member())
+    client = client_as(username)
+    assert client.get(f"/working-groups/{group.pk}/members/new/").status_code == 403
+    assert client.post(f"/working-groups/{group.pk}/members/new/", new_member()).status_code == 403
+    assert counts() == before
+
+
+def test_a_user_of_another_municipality_gets_404_on_adding_a_member(
+    karakol_outsider: Client,
+) -> None:
+    group = group_of(JETI_OGUZ)
+    before = counts()
+    assert karakol_outsider.get(f"/working-groups/{group.pk}/members/new/").status_code == 404
+    response = karakol_outsider.post(f"/working-groups/{group.pk}/members/new/", new_member())
     assert response.status_code == 404
     assert counts() == before
 
@@ -385,3 +413,37 @@ def test_the_member_form_offers_only_people_and_organisations_of_the_municipalit
     assert not Organisation.objects.filter(
         pk__in=form.fields["organisation"].queryset, unit__code=KARAKOL
     ).exists()
+
+
+def test_the_member_form_offers_organisations_of_the_municipality_and_above_it(
+    client_as: ClientAs,
+) -> None:
+    group = group_of(JETI_OGUZ)
+    form = client_as("admin").get(f"/working-groups/{group.pk}/members/new/").context["form"]
+    offered = set(form.fields["organisation"].queryset.values_list("unit__code", flat=True))
+    assert offered == {JETI_OGUZ, COUNTRY}  # the ministry, the partner and the donor
+
+
+def test_an_organisation_of_another_municipality_is_refused_and_writes_nothing(
+    client_as: ClientAs,
+) -> None:
+    group = group_of(JETI_OGUZ)
+    karakol_school = Organisation.objects.get(unit__code=KARAKOL, kind="school")
+    before = counts()
+    response = client_as("admin").post(
+        f"/working-groups/{group.pk}/members/new/", new_member(organisation=karakol_school.pk)
+    )
+    assert response.status_code == 400
+    assert "organisation" in response.context["form"].errors
+    assert counts() == before
+
+
+def test_a_new_member_may_work_for_a_national_organisation(client_as: ClientAs) -> None:
+    group = group_of(JETI_OGUZ)
+    ministry = Organisation.objects.get(unit__code=COUNTRY, kind="ministry")
+    response = client_as("admin").post(
+        f"/working-groups/{group.pk}/members/new/", new_member(organisation=ministry.pk)
+    )
+    assert response.status_code == 302
+    person = Person.objects.get(full_name="Асанова Нургуль")
+    assert person.organisation == ministry
