@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import pytest
@@ -15,59 +14,27 @@ from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Membership, Organisation, OrganisationKind, Person, WorkingGroup
+from kenesh.orgs.tests.api_support import (
+    ELSEWHERE,
+    READERS,
+    WRITERS,
+    assert_error,
+    error_fields,
+    ids,
+    outsider,
+    send,
+)
 
 pytestmark = pytest.mark.django_db
 
-CHUY_OBLAST = "41708000000000"
 ISSYK_KUL_OBLAST = "41702000000000"
 AK_DOBO = "41702210805000"  # an aiyl aimak of Jeti-Oguz rayon without a working group
 JETI_OGUZ_VILLAGE = "41702210830010"
 GROUPS = "/api/v1/working-groups"
 
-# Administrators are national (RoleAssignment.clean), so there is no outsider administrator.
-ELSEWHERE = {
-    Role.PROGRAMME_COORDINATOR: CHUY_OBLAST,
-    Role.LCPC_COORDINATOR: KARAKOL,
-    Role.POLICE_OFFICER: KARAKOL,
-    Role.LOCAL_GOVERNMENT: KARAKOL,
-    Role.CIVIL_SOCIETY: KARAKOL,
-    Role.LIVESTOCK_REGISTRAR: KARAKOL,
-}
-WRITERS = ["admin", "lcpc.jetioguz", "localgov.jetioguz"]
-READERS = ["coordinator", "police.jetioguz", "civil.jetioguz", "registrar.jetioguz"]
-
-
-def outsider(role: Role) -> str:
-    """A user holding ``role`` away from Jeti-Oguz; returns the username."""
-    user = User.objects.create_user(f"outsider.{role.value}", is_demo=True)
-    role_assign(
-        actor=None, user=user, role=role, unit=AdministrativeUnit.objects.get(code=ELSEWHERE[role])
-    )
-    return user.username
-
 
 def jeti_oguz_group() -> WorkingGroup:
     return WorkingGroup.objects.get(unit__code=JETI_OGUZ)
-
-
-def send(client: Client, method: str, url: str, data: Any) -> Any:
-    return getattr(client, method)(url, data=json.dumps(data), content_type="application/json")
-
-
-def ids(response: Any) -> list[int]:
-    assert response.status_code == 200, response.content
-    return [item["id"] for item in response.json()["items"]]
-
-
-def assert_error(response: Any, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"detail", "errors"}
-    return body
-
-
-def error_fields(body: dict[str, Any]) -> set[str]:
-    return {str(error["loc"][-1]) for error in body["errors"]}
 
 
 def counts() -> tuple[int, int, int, int]:
