@@ -53,7 +53,7 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("KENESH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kenesh.core.apps.KeneshAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

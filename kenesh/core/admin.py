@@ -8,8 +8,26 @@ from django.contrib import admin
 from django.contrib.admin.utils import NestedObjects
 from django.db import models, router, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.audit import audit_create, audit_delete, audit_update, snapshot
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import allowed_anywhere
+
+
+class KeneshAdminSite(admin.AdminSite):
+    """The Django admin, open to administrators (the role, held nationally) only."""
+
+    site_header = _("Kenesh administration")
+    site_title = _("Kenesh administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and allowed_anywhere(user, Action.WRITE, Resource.ACCOUNTS)
+        )
 
 
 class AuditedAdmin(admin.ModelAdmin):

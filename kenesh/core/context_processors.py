@@ -20,7 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "organisations": allowed_anywhere(user, Action.READ, Resource.ORGANISATIONS),
             "working_groups": allowed_anywhere(user, Action.READ, Resource.ORGANISATIONS),
             "audit": allowed_anywhere(user, Action.READ, Resource.ACCOUNTS),
-            "admin": user.is_staff,
+            "admin": user.is_staff and allowed_anywhere(user, Action.WRITE, Resource.ACCOUNTS),
         },
         "user_grants": grants_of(user),
     }

@@ -132,3 +132,14 @@ def test_deleting_a_user_leaves_their_audit_entries_untouched(client_as: ClientA
         )
         == entries
     )
+
+
+def test_only_administrators_get_into_the_django_admin(client_as: ClientAs) -> None:
+    assert client_as("admin").get("/admin/").status_code == 200
+    staff = User.objects.get(username="lcpc.jetioguz")
+    staff.is_staff = True
+    staff.save()
+    response = client_as("lcpc.jetioguz").get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    page = client_as("lcpc.jetioguz").get("/")
+    assert "/admin/" not in page.content.decode()
