@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from kenesh.accounts.models import AuditEntry, RoleAssignment, User
 
@@ -66,3 +68,15 @@ def audit_object_types() -> list[tuple[str, str]]:
             label = model
         choices.append((model, label[:1].upper() + label[1:]))
     return sorted(set(choices), key=lambda choice: choice[1])
+
+
+def acting_user(request: HttpRequest) -> User:
+    """The logged-in user behind a page or API request, as the actor of a service call.
+
+    Pages are behind ``login_required`` and the API behind its authentication, so an anonymous
+    user here is a programming error, not a user error.
+    """
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied
+    return user

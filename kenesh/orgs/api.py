@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from kenesh.accounts.selectors import acting_user
 from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import check_allowed
@@ -58,7 +59,7 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status
     data["unit"] = unit_for_write(
         user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS
     )
-    organisation = services.organisation_create(actor=request.user, data=data)  # type: ignore[arg-type]
+    organisation = services.organisation_create(actor=acting_user(request), data=data)
     return Status(201, organisation)
 
 
@@ -83,7 +84,7 @@ def organisation_update(
         user=request.user, pk=organisation_id, action=Action.WRITE
     )
     return services.organisation_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=acting_user(request),
         organisation=organisation,
         data=payload.dict(exclude_unset=True, exclude_none=True),
     )
@@ -113,7 +114,7 @@ def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> Statu
     }
     if payload.lcpc is not None:
         data["lcpc"] = _organisation_in_group_unit(request.user, payload.lcpc, unit.pk)
-    group = services.working_group_create(actor=request.user, data=data)  # type: ignore[arg-type]
+    group = services.working_group_create(actor=acting_user(request), data=data)
     return Status(201, selectors.working_group_get(user=request.user, pk=group.pk))
 
 
@@ -139,7 +140,7 @@ def working_group_update(
     for field in ("name_ru", "name_ky", "name_en"):
         if field in data and data[field] is None:
             del data[field]
-    services.working_group_update(actor=request.user, working_group=group, data=data)  # type: ignore[arg-type]
+    services.working_group_update(actor=acting_user(request), working_group=group, data=data)
     return selectors.working_group_get(user=request.user, pk=group.pk)
 
 
@@ -187,7 +188,7 @@ def working_group_member_add(request: HttpRequest, group_id: int, payload: Membe
                     }
                 )
     membership = services.membership_create(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=acting_user(request),
         working_group=group,
         person=person,
         new_person=new_person,
@@ -228,7 +229,7 @@ def working_group_member_update(
         if field in data and data[field] is None:
             del data[field]
     return services.membership_update(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=acting_user(request),
         membership=membership,
         data=data,
     )

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from kenesh.accounts.selectors import acting_user
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
@@ -72,7 +73,9 @@ def organisation_create_page(request: HttpRequest) -> HttpResponse:
             request.user, Action.WRITE, Resource.ORGANISATIONS, form.cleaned_data["unit"].path
         )
         try:
-            organisation = services.organisation_create(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+            organisation = services.organisation_create(
+                actor=acting_user(request), data=form.cleaned_data
+            )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:
@@ -89,7 +92,9 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         data = {name: form.cleaned_data[name] for name in form.changed_data}
         form.instance.refresh_from_db()
         try:
-            services.organisation_update(actor=request.user, organisation=form.instance, data=data)  # type: ignore[arg-type]
+            services.organisation_update(
+                actor=acting_user(request), organisation=form.instance, data=data
+            )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:
@@ -131,7 +136,9 @@ def working_group_create_page(request: HttpRequest) -> HttpResponse:
     form = WorkingGroupForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            group = services.working_group_create(actor=request.user, data=form.cleaned_data)  # type: ignore[arg-type]
+            group = services.working_group_create(
+                actor=acting_user(request), data=form.cleaned_data
+            )
         except ValidationError as exc:
             _form_errors_from(form, exc)
         else:
@@ -149,7 +156,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
         form.instance.refresh_from_db()
         try:
             services.working_group_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 working_group=form.instance,
                 data=data,
             )
@@ -169,7 +176,7 @@ def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_create(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 working_group=group,
                 person=form.cleaned_data.get("person"),
                 new_person=form.new_person_data(),
@@ -194,7 +201,7 @@ def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
         form.instance.refresh_from_db()
         try:
             services.membership_update(
-                actor=request.user,  # type: ignore[arg-type]
+                actor=acting_user(request),
                 membership=form.instance,
                 data=data,
             )
