@@ -67,7 +67,7 @@ test-browser: chromium
 test: install-test lint typecheck migrations-check test-sqlite test-postgres test-browser
 
 bench: install-test
-	KENESH_DEBUG=1 $(BIN)/python -m bench
+	KENESH_DEBUG=1 $(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) var

@@ -1,4 +1,4 @@
-"""``make bench``: benchmarks, reported as ratios against a baseline measured in the same run.
+"""Scope filter benchmark, reported as ratios against a baseline measured in the same run.
 
 scope_filter — listing organisations through ``visible_to(user)`` (the one scope mechanism
 every page and API call uses) against the same list with no filter at all, on 20,000
@@ -62,7 +62,3 @@ def main() -> None:
             f"  visible_to({username:<13}) {seconds * 1000:8.2f} ms   ratio "
             f"{seconds / baseline:4.2f}   ({rows} rows)"
         )
-
-
-if __name__ == "__main__":
-    main()
