@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -89,8 +92,7 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk, action=Action.WRITE)
     form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        form.instance.refresh_from_db()
+        data = _changes(form)
         try:
             services.organisation_update(
                 actor=acting_user(request), organisation=form.instance, data=data
@@ -152,8 +154,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
     form = WorkingGroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        form.instance.refresh_from_db()
+        data = _changes(form)
         try:
             services.working_group_update(
                 actor=acting_user(request),
@@ -197,8 +198,7 @@ def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
     membership = selectors.membership_get(working_group=group, pk=membership_pk)
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in form.changed_data}
-        form.instance.refresh_from_db()
+        data = _changes(form)
         try:
             services.membership_update(
                 actor=acting_user(request),
@@ -212,6 +212,17 @@ def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
             return redirect("working-group-detail", pk=group.pk)
     context = {"form": form, "group": group, "membership": membership}
     return render(request, "orgs/membership_form.html", context, status=_status(form))
+
+
+def _changes(form: forms.ModelForm) -> dict[str, Any]:
+    """The fields the user changed, with the instance reloaded as stored.
+
+    Validating a model form writes its values onto the instance; the service must see the
+    stored values as "before" so that the audit entry records the real change.
+    """
+    data = {name: form.cleaned_data[name] for name in form.changed_data}
+    form.instance.refresh_from_db()
+    return data
 
 
 def _status(form: object) -> int:
