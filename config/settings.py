@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kenesh.accounts",
     "kenesh.geo",
     "kenesh.orgs",
+    "kenesh.incidents",
 ]
 
 MIDDLEWARE = [

@@ -43,3 +43,64 @@ def localized_name(obj: Any, language: str | None = None) -> str:
         if value:
             return str(value)
     return ""
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    SUCCEEDED = "succeeded", _("succeeded")
+    REJECTED = "rejected", _("rejected: the file has errors")
+    FAILED = "failed", _("failed")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("write nothing if any row is bad")
+    SKIP_INVALID = "skip_invalid", _("write the valid rows, return the rejected ones")
+
+
+class ImportJob(TimeStampedModel):
+    """One file imported through the shared import pipeline (any kind: incidents, animals, ...).
+
+    The uploaded file is kept in the database, not on a web node's disk, so any worker can run
+    the job; progress and the row report are written here for the page to poll.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("imported by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="import_jobs",
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    content = models.BinaryField(_("file"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
+    dry_run = models.BooleanField(_("validate only"), default=False)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="ky")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    rejects = models.BinaryField(_("rejected rows"), null=True, editable=False)
+    message = models.TextField(_("message"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.filename}"

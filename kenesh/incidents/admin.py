@@ -1,0 +1,35 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from kenesh.core.admin import AuditedAdmin
+from kenesh.incidents.models import IccsCategory, Incident
+
+
+@admin.register(IccsCategory)
+class IccsCategoryAdmin(AuditedAdmin):
+    list_display = ["code", "name_en", "name_ru", "level"]
+    search_fields = ["code", "name_en", "name_ru", "name_ky"]
+    raw_id_fields = ["parent"]
+
+
+@admin.register(Incident)
+class IncidentAdmin(AuditedAdmin):
+    list_display = ["occurred_on", "iccs", "unit", "status", "external_ref"]
+    list_filter = ["status", "context"]
+    search_fields = ["external_ref"]
+    raw_id_fields = ["unit", "settlement", "iccs"]
+    date_hierarchy = "occurred_on"
+    exclude = ["narrative", "reporter_name", "reporter_contact"]
+
+    # Administrators read incidents (the role table); the police write them through the pages
+    # and the API, where scope and masking apply. Restricted fields are not shown here at all.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
