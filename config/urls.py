@@ -14,4 +14,7 @@ urlpatterns = [
     path("", include("kenesh.core.urls")),
     path("units/", include("kenesh.geo.urls")),
     path("", include("kenesh.orgs.urls")),
+    path("incidents/", include("kenesh.incidents.import_urls")),
+    path("incidents/", include("kenesh.incidents.urls")),
+    path("analysis/", include("kenesh.incidents.analysis_urls")),
 ]

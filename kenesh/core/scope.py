@@ -14,7 +14,7 @@ rayon and oblast of their municipality), read-only, so pages can show where a un
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
@@ -117,13 +117,11 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
             query |= models.Q(code__in=_ancestor_codes(paths))
         return query
 
-    def in_scope(self, user: User | AnonymousUser | None) -> ScopedQuerySet[M]:
+    def in_scope(self, user: User | AnonymousUser | None) -> Self:
         """Objects under any of the user's assignments, whatever the role may do there."""
         return self.filter(self._q_for([grant.path for grant in grants_of(user)]))
 
-    def visible_to(
-        self, user: User | AnonymousUser | None, action: Action = Action.READ
-    ) -> ScopedQuerySet[M]:
+    def visible_to(self, user: User | AnonymousUser | None, action: Action = Action.READ) -> Self:
         """Objects the user may ``action`` (read by default): the base of every list."""
         resource = resource_of(self.model)
         paths = [
@@ -133,7 +131,7 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
     def where_allowed(
         self, user: User | AnonymousUser | None, action: Action, resource: Resource
-    ) -> ScopedQuerySet[M]:
+    ) -> Self:
         """Objects lying where the user may ``action`` on ``resource``: e.g. the units in which
         a user may create organisations (never the units above their own)."""
         paths = [

@@ -72,17 +72,18 @@ def dashboard_for(user: User | AnonymousUser) -> Dashboard:
             n for path, n in organisation_counts.items() if path.startswith(unit.path)
         )
         members = getattr(group, "member_count", 0) if group else 0
+        population: int | None = getattr(unit, "population_latest", None)
         dashboard.municipalities.append(
             MunicipalitySummary(
                 unit=unit,
-                population=unit.population_latest,
-                population_year=unit.population_year,
+                population=population,
+                population_year=getattr(unit, "population_year", None),
                 organisations=organisations,
                 working_group=group,
                 members=members,
             )
         )
-        dashboard.total_population += unit.population_latest or 0
+        dashboard.total_population += population or 0
         dashboard.total_organisations += organisations
         dashboard.total_members += members
     return dashboard

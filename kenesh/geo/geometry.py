@@ -34,9 +34,7 @@ def _in_ring(x: float, y: float, ring: list[list[float]]) -> bool:
 def point_in_geometry(longitude: float, latitude: float, geometry: dict[str, Any]) -> bool:
     """Whether the point lies inside a GeoJSON Polygon or MultiPolygon (holes excluded)."""
     kind = geometry.get("type")
-    polygons = (
-        [geometry["coordinates"]] if kind == "Polygon" else geometry.get("coordinates", [])
-    )
+    polygons = [geometry["coordinates"]] if kind == "Polygon" else geometry.get("coordinates", [])
     for polygon in polygons:
         if not polygon:
             continue

@@ -255,6 +255,10 @@ class Incident(PeopleCounts, TimeStampedModel):
             f" ({self.external_ref})" if self.external_ref else ""
         )
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.derive_categories()
+        super().save(*args, **kwargs)
+
     @property
     def category_list(self) -> list[str]:
         return [value for value in self.categories.split("|") if value]
@@ -310,10 +314,6 @@ class Incident(PeopleCounts, TimeStampedModel):
         if boundary and not point_in_geometry(longitude, latitude, boundary):
             return {"latitude": _("The location lies outside the municipality's boundary.")}
         return {}
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.derive_categories()
-        super().save(*args, **kwargs)
 
 
 __all__ = ["Category", "Context", "IccsCategory", "Incident", "Relationship", "Status"]

@@ -1,0 +1,59 @@
+"""The one filter every incident list, statistic and analysis applies, after scope.
+
+Pages, the API and the analytics selectors parse their parameters into :class:`IncidentFilter`
+and call :func:`incidents_for`; scope (``visible_to``) is applied there and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kenesh.core.permissions import Action
+from kenesh.incidents.models import Incident, IncidentQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+    from kenesh.geo.models import AdministrativeUnit
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What to keep: all fields optional; dates are inclusive (occurred on)."""
+
+    unit: AdministrativeUnit | None = None  # the unit or anything below it
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    category: str = ""  # a prevention category (kenesh.incidents.categories.Category)
+    iccs: str = ""  # an ICCS code prefix: "05" keeps every act against property only
+    status: str = ""
+
+    def apply(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
+        if self.unit is not None:
+            incidents = incidents.filter(unit__path__startswith=self.unit.path)
+        if self.date_from is not None:
+            incidents = incidents.filter(occurred_on__gte=self.date_from)
+        if self.date_to is not None:
+            incidents = incidents.filter(occurred_on__lte=self.date_to)
+        if self.category:
+            incidents = incidents.in_category(self.category)
+        if self.iccs:
+            incidents = incidents.under_iccs(self.iccs)
+        if self.status:
+            incidents = incidents.filter(status=self.status)
+        return incidents
+
+
+def incidents_for(
+    *,
+    user: User | AnonymousUser,
+    action: Action = Action.READ,
+    filters: IncidentFilter | None = None,
+) -> IncidentQuerySet:
+    """Incidents the user may ``action`` (READ for records, AGGREGATE for statistics),
+    narrowed by ``filters``."""
+    incidents = Incident.objects.visible_to(user, action)
+    return (filters or IncidentFilter()).apply(incidents)
