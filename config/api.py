@@ -8,6 +8,7 @@ from kenesh.geo.api import router as geo_router
 from kenesh.incidents.analysis_api import router as analysis_router
 from kenesh.incidents.api import router as incidents_router
 from kenesh.incidents.import_api import router as incident_import_router
+from kenesh.incidents.spatial_api import router as spatial_router
 from kenesh.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -29,5 +30,6 @@ api.add_router("", geo_router)
 api.add_router("", orgs_router)
 # Fixed paths (/incidents/stats, /incidents/import) before /incidents/{id}.
 api.add_router("", analysis_router)
+api.add_router("", spatial_router)
 api.add_router("", incident_import_router)
 api.add_router("", incidents_router)

@@ -17,4 +17,5 @@ urlpatterns = [
     path("incidents/", include("kenesh.incidents.import_urls")),
     path("incidents/", include("kenesh.incidents.urls")),
     path("analysis/", include("kenesh.incidents.analysis_urls")),
+    path("analysis/", include("kenesh.incidents.spatial_urls")),
 ]
