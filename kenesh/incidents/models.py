@@ -159,7 +159,7 @@ class IncidentQuerySet(ScopedQuerySet["Incident"]):
         return self.filter(categories__contains=f"|{category}|")
 
     def under_iccs(self, prefix: str) -> IncidentQuerySet:
-        return self.filter(iccs_id__startswith=prefix)
+        return self.filter(iccs__code__startswith=prefix)
 
 
 class Incident(PeopleCounts, TimeStampedModel):
