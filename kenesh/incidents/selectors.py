@@ -1,0 +1,46 @@
+"""Reads on the incident register, always through the user's scope (see `filters.py`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from kenesh.core.permissions import Action
+from kenesh.core.scope import get_for_user
+from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.incidents.filters import IncidentFilter, incidents_for
+from kenesh.incidents.models import Incident, IncidentQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+
+    AnyUser = User | AnonymousUser
+
+# What a list row and a detail show beside the incident itself: one query, not one per row.
+RELATED = ("unit", "settlement", "iccs")
+
+
+def incident_list(*, user: AnyUser, filters: IncidentFilter) -> IncidentQuerySet:
+    """Incidents the user may read (records, not aggregates), narrowed by ``filters``,
+    newest first."""
+    return (
+        incidents_for(user=user, action=Action.READ, filters=filters)
+        .select_related(*RELATED)
+        .order_by("-occurred_on", "-pk")
+    )
+
+
+def incident_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -> Incident:
+    """One incident: 404 outside the user's scope, 403 when their role may not ``action`` it."""
+    return get_for_user(Incident.objects.select_related(*RELATED), user, action, pk=pk)
+
+
+def incident_units(*, user: AnyUser) -> QuerySet[AdministrativeUnit]:
+    """The municipalities that hold incidents the user may read: the choices of a unit filter."""
+    readable = incidents_for(user=user, action=Action.READ).values("unit_id")
+    return AdministrativeUnit.objects.filter(pk__in=readable, level=Level.MUNICIPALITY).order_by(
+        "name_ru", "code"
+    )
