@@ -27,6 +27,7 @@ from kenesh.geo.services import (
     livestock_count_set,
     population_set,
 )
+from kenesh.incidents.demo import demo_incidents_load
 from kenesh.orgs.models import (
     Membership,
     MemberType,
@@ -99,6 +100,7 @@ class DemoSummary:
     working_groups: int
     members: int
     users: list[tuple[str, str, str]]
+    incidents: int = 0
 
 
 def _ensure(model: type[models.Model], lookup: dict[str, Any], **defaults: Any) -> Any:
@@ -287,10 +289,13 @@ def demo_load() -> DemoSummary:
         role_assign(actor=None, user=user, role=role, unit=unit)
         users.append((username, str(role.label), unit.name_en or unit.name_ru))
 
+    incidents = demo_incidents_load()
+
     return DemoSummary(
         municipalities=len(pilots),
         organisations=Organisation.objects.count(),
         working_groups=WorkingGroup.objects.count(),
         members=members,
         users=users,
+        incidents=incidents.total,
     )
