@@ -1,0 +1,131 @@
+"""Schemas of the spatial analysis API: hot spots (GeoJSON) and the near-repeat (Knox) table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Self
+
+from django.utils.translation import gettext as _
+from ninja import Schema
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from kenesh.incidents.categories import Category
+from kenesh.incidents.spatial import (
+    CELL_M_DEFAULT,
+    CELL_M_MAX,
+    CELL_M_MIN,
+    PERMUTATIONS_DEFAULT,
+    PERMUTATIONS_MAX,
+)
+
+DEFAULT_SPACE_EDGES = "0,100,200,400,800,1600"
+DEFAULT_TIME_EDGES = "0,7,14,21,28,35"
+
+
+class _PeriodFilters(Schema):
+    unit: str = Field(max_length=14, description="SOATE code of the unit to analyse")
+    date_from: dt.date | None = Field(
+        None, alias="from", description="First day of the period (occurred on, inclusive)"
+    )
+    date_to: dt.date | None = Field(
+        None, alias="to", description="Last day of the period (occurred on, inclusive)"
+    )
+    category: Category | None = Field(None, description="Prevention category")
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> Self:
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise PydanticCustomError(
+                "date_order", str(_("The start of the period must not be after its end."))
+            )
+        return self
+
+
+class HotspotFilters(_PeriodFilters):
+    cell_m: int = Field(
+        CELL_M_DEFAULT,
+        ge=CELL_M_MIN,
+        le=CELL_M_MAX,
+        description=f"Side of a grid cell in metres ({CELL_M_MIN} to {CELL_M_MAX})",
+    )
+
+
+class NearRepeatFilters(_PeriodFilters):
+    space_edges: str = Field(
+        DEFAULT_SPACE_EDGES,
+        max_length=200,
+        description="Distance band edges in metres, comma-separated, increasing from 0 or more",
+    )
+    time_edges: str = Field(
+        DEFAULT_TIME_EDGES,
+        max_length=200,
+        description="Time band edges in days, comma-separated, increasing from 0 or more",
+    )
+    permutations: int = Field(
+        PERMUTATIONS_DEFAULT,
+        ge=1,
+        le=PERMUTATIONS_MAX,
+        description="Monte Carlo permutations of the times (seed fixed at 0: reproducible)",
+    )
+
+
+class GeometryOut(Schema):
+    type: str = Field(description="Polygon or MultiPolygon")
+    coordinates: list[Any] = Field(description="Rings of [longitude, latitude] positions")
+
+
+class FeatureOut(Schema):
+    type: Literal["Feature"]
+    geometry: GeometryOut
+    properties: dict[str, Any] = Field(
+        description=(
+            'kind "unit" (code, name) or "cell" (row, col, count, gi_z, p, q: the '
+            "Benjamini–Hochberg adjusted p, class: -3 to 3 for cold/hot at 99/95/90 %, label)"
+        )
+    )
+
+
+class GridOut(Schema):
+    epsg: int = Field(description="EPSG code of the UTM zone of the grid")
+    cell_m: float
+    x_min_m: float = Field(description="UTM easting of the south-west corner of cell (0, 0)")
+    y_min_m: float = Field(description="UTM northing of the south-west corner of cell (0, 0)")
+    n_rows: int
+    n_cols: int
+
+
+class HotspotsOut(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[FeatureOut]
+    unit: str
+    cell_m: int
+    mapped: int = Field(description="Incidents with a location, counted in the cells")
+    not_mapped: int = Field(description="Incidents without a location, not on the map")
+    grid: GridOut | None = Field(description="The study grid; null when nothing is mapped")
+
+
+class KnoxBandOut(Schema):
+    space_from: float = Field(description="Metres, inclusive")
+    space_to: float = Field(description="Metres, exclusive")
+    time_from: float = Field(description="Days, inclusive")
+    time_to: float = Field(description="Days, exclusive")
+    observed: int
+    expected: float
+    ratio: float | None = Field(description="observed / expected; null where expected is 0")
+    p: float
+    significant: bool = Field(description="ratio above 1 at p < 0.05")
+    reading: str = Field(description="Plain-language reading of a significant band")
+
+
+class NearRepeatOut(Schema):
+    unit: str
+    category: str
+    events: int = Field(description="Incidents with a location in the test")
+    not_mapped: int = Field(description="Incidents without a location, left out")
+    permutations: int
+    seed: int
+    epsg: int | None = Field(description="UTM zone in which distances were measured")
+    space_edges_m: list[float]
+    time_edges_days: list[float]
+    bands: list[KnoxBandOut]

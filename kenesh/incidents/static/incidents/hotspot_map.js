@@ -1,0 +1,75 @@
+// Hot spot map: fetches the GeoJSON of the page's data-url (same origin, session cookie) and
+// draws unit boundaries and grid cells coloured by Gi* class on a plain background (no tiles).
+(function () {
+  "use strict";
+  var COLOURS = {
+    "3": "#b2182b", "2": "#ef8a62", "1": "#fddbc7", "0": "#f7f7f7",
+    "-1": "#d1e5f0", "-2": "#67a9cf", "-3": "#2166ac"
+  };
+
+  function tooltip(properties, incidentsLabel) {
+    var box = document.createElement("div");
+    var first = document.createElement("strong");
+    if (properties.kind === "unit") {
+      first.textContent = properties.name;
+      box.appendChild(first);
+      return box;
+    }
+    first.textContent = properties.count + " " + incidentsLabel;
+    box.appendChild(first);
+    var second = document.createElement("div");
+    second.textContent = properties.label + " (z = " + Number(properties.gi_z).toFixed(2) + ")";
+    box.appendChild(second);
+    return box;
+  }
+
+  function style(feature) {
+    var p = feature.properties;
+    if (p.kind === "unit") {
+      return { color: "#343a40", weight: 2, fill: false };
+    }
+    return {
+      color: "#6c757d", weight: 0.5, fillColor: COLOURS[String(p["class"])] || COLOURS["0"],
+      fillOpacity: 0.85
+    };
+  }
+
+  function draw(element, collection) {
+    var map = L.map(element, { attributionControl: false, zoomSnap: 0.25 });
+    var incidentsLabel = element.dataset.labelIncidents || "";
+    var layer = L.geoJSON(collection, {
+      style: style,
+      onEachFeature: function (feature, shape) {
+        shape.bindTooltip(tooltip(feature.properties, incidentsLabel), { sticky: true });
+      }
+    }).addTo(map);
+    // Cells above the boundaries, so their tooltips win.
+    layer.eachLayer(function (shape) {
+      if (shape.feature.properties.kind === "cell") { shape.bringToFront(); }
+    });
+    var bounds = layer.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); }
+    L.control.scale({ imperial: false }).addTo(map);
+    element.dataset.cells = String(collection.features.filter(function (f) {
+      return f.properties.kind === "cell";
+    }).length);
+    element.classList.add("is-drawn");
+  }
+
+  function start() {
+    var element = document.getElementById("hotspot-map");
+    if (!element || typeof L === "undefined") { return; }
+    fetch(element.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
+        return response.json();
+      })
+      .then(function (collection) { draw(element, collection); })
+      .catch(function (error) {
+        element.textContent = String(error);
+        element.classList.add("text-danger", "p-2");
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();
