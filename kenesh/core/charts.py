@@ -1,0 +1,384 @@
+"""Small server-rendered SVG charts: lines over time and grouped bars, with no JavaScript.
+
+A chart is a string of SVG markup, safe to put straight into a page (``{{ chart }}``): the
+labels are escaped here. It scales to its container (``viewBox`` and ``width="100%"``), so one
+chart serves a phone and a desktop. Accessibility: the ``<svg>`` has ``role="img"`` and is
+labelled by its ``<title>`` and ``<desc>``; every point and bar carries its own ``<title>``
+("March 2024, livestock theft: 4"), which screen readers and a mouse hover both show; series
+differ by colour (Okabe–Ito, safe for colour-blind readers) and by dash pattern, so they stay
+apart in greyscale print. Colours are presentation attributes, never ``style=""``, so the
+page's Content-Security-Policy (no inline style) holds.
+
+The y axis starts at 0 and ends at a "nice" number (1, 2, 2.5 or 5 × 10ⁿ), following
+Heckbert, "Nice numbers for graph labels", *Graphics Gems* (1990).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.utils.formats import number_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+#: Okabe and Ito (2008), "Color Universal Design": distinguishable with any colour vision.
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#009E73",
+    "#CC79A7",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#F0E442",
+)
+DASHES = ("", "6 3", "2 3", "8 3 2 3")
+FONT_SIZE = 13
+MAX_X_LABELS = 12
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line (or one bar of each group): a label and one value per x position.
+
+    ``None`` is a missing value (no population, say): a line breaks there and a bar is left out.
+    """
+
+    label: str
+    values: Sequence[float | None]
+
+
+def format_number(value: float) -> str:
+    """A value for a label: whole numbers without decimals, others with at most two."""
+    if float(value).is_integer():
+        return number_format(int(value), use_l10n=True)
+    decimals = 1 if abs(value) >= 10 else 2
+    return number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 or 10 × 10ⁿ that is at least ``value`` (1 for 0 or less)."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        candidate = step * 10.0**exponent
+        if candidate >= value * (1 - 1e-12):
+            return candidate
+    return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
+
+
+def y_ticks(maximum: float, *, count: int = 5, integers: bool = False) -> list[float]:
+    """Tick values from 0 to a nice top at or above ``maximum``, evenly spaced."""
+    step = nice_ceiling(max(maximum, 0.0) / count) if maximum > 0 else 1.0
+    if integers:
+        step = max(1.0, math.ceil(step))
+    top = step * max(1, math.ceil(maximum / step - 1e-12)) if maximum > 0 else step
+    n = round(top / step)
+    return [round(i * step, 10) for i in range(n + 1)]
+
+
+@dataclass(frozen=True)
+class _Frame:
+    width: int
+    height: int
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+    @property
+    def plot_width(self) -> float:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> float:
+        return self.height - self.top - self.bottom
+
+
+def _f(value: float) -> str:
+    """A coordinate with one decimal, no trailing zeros: compact markup."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _legend_rows(labels: Sequence[str], width: int, left: int) -> list[list[tuple[int, str]]]:
+    """Legend entries laid out in rows that fit the width (an estimate of the text width)."""
+    rows: list[list[tuple[int, str]]] = [[]]
+    x = left
+    for index, label in enumerate(labels):
+        entry = 28 + int(len(label) * FONT_SIZE * 0.6) + 16
+        if rows[-1] and x + entry > width:
+            rows.append([])
+            x = left
+        rows[-1].append((index, label))
+        x += entry
+    return rows
+
+
+def _chart(
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_label: str,
+    kind: str,
+    width: int,
+    height: int,
+    value_format: Callable[[float], str],
+    integers: bool,
+) -> SafeString:
+    if not x_labels:
+        raise ValueError("a chart needs at least one x position")
+    for one in series:
+        if len(one.values) != len(x_labels):
+            raise ValueError(
+                f"series {one.label!r} has {len(one.values)} values, not {len(x_labels)}"
+            )
+    legend = _legend_rows([one.label for one in series], width, 56) if len(series) > 1 else []
+    frame = _Frame(
+        width=width,
+        height=height + 22 * len(legend),
+        left=56,
+        right=16,
+        top=16 + (18 if y_label else 0),
+        bottom=44 + 22 * len(legend),
+    )
+    known = [v for one in series for v in one.values if v is not None and math.isfinite(v)]
+    ticks = y_ticks(max(known, default=0.0), integers=integers)
+    top_value = ticks[-1]
+    n = len(x_labels)
+
+    def y_of(value: float) -> float:
+        return frame.top + frame.plot_height * (1 - value / top_value)
+
+    if kind == "line":
+        step = frame.plot_width / max(n - 1, 1)
+
+        def x_of(index: int) -> float:
+            return frame.left + (step * index if n > 1 else frame.plot_width / 2)
+    else:
+        step = frame.plot_width / n
+
+        def x_of(index: int) -> float:
+            return frame.left + step * (index + 0.5)
+
+    title_id, desc_id = f"{chart_id}-title", f"{chart_id}-desc"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="kenesh-chart" '
+        f'viewBox="0 0 {frame.width} {frame.height}" width="100%" '
+        f'preserveAspectRatio="xMidYMid meet" role="img" '
+        f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
+        f'font-family="system-ui, sans-serif" font-size="{FONT_SIZE}">',
+        f'<title id="{escape(title_id)}">{escape(title)}</title>',
+        f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
+    ]
+    # Grid lines and y tick labels.
+    parts.append('<g class="chart-grid" stroke="#dee2e6" stroke-width="1">')
+    for tick in ticks:
+        y = _f(y_of(tick))
+        parts.append(
+            f'<line x1="{frame.left}" y1="{y}" x2="{frame.width - frame.right}" y2="{y}"/>'
+        )
+    parts.append("</g>")
+    parts.append('<g class="chart-y-axis" fill="#495057" text-anchor="end">')
+    for tick in ticks:
+        parts.append(
+            f'<text x="{frame.left - 6}" y="{_f(y_of(tick) + 4)}">'
+            f"{escape(value_format(tick))}</text>"
+        )
+    parts.append("</g>")
+    if y_label:
+        parts.append(
+            f'<text class="chart-y-label" x="{frame.left}" y="{frame.top - 10}" fill="#495057">'
+            f"{escape(y_label)}</text>"
+        )
+    # Axes.
+    bottom = frame.top + frame.plot_height
+    parts.append(
+        f'<g class="chart-axes" stroke="#6c757d" stroke-width="1">'
+        f'<line x1="{frame.left}" y1="{_f(bottom)}" x2="{frame.width - frame.right}" '
+        f'y2="{_f(bottom)}"/>'
+        f'<line x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" y2="{_f(bottom)}"/></g>'
+    )
+    # x labels: at most MAX_X_LABELS, evenly thinned, the last always shown.
+    every = max(1, math.ceil(n / MAX_X_LABELS))
+    shown = [i for i in range(n) if i % every == 0]
+    if shown[-1] != n - 1 and (n - 1) - shown[-1] >= every / 2:
+        shown.append(n - 1)
+    parts.append('<g class="chart-x-axis" fill="#495057" text-anchor="middle">')
+    for index in shown:
+        parts.append(
+            f'<text x="{_f(x_of(index))}" y="{_f(bottom + 18)}">{escape(x_labels[index])}</text>'
+        )
+    parts.append("</g>")
+    # Data.
+    if kind == "line":
+        parts.extend(_lines(series, x_labels, x_of, y_of, value_format))
+    else:
+        parts.extend(_bars(series, x_labels, step, x_of, y_of, bottom, value_format))
+    # Legend.
+    for row_index, row in enumerate(legend):
+        y = frame.height - 22 * (len(legend) - row_index) + 4
+        x = frame.left
+        for index, label in row:
+            colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+            if kind == "line":
+                dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+                parts.append(
+                    f'<line x1="{x}" y1="{y}" x2="{x + 22}" y2="{y}" stroke="{colour}" '
+                    f'stroke-width="3"{dash_attr}/>'
+                )
+            else:
+                parts.append(
+                    f'<rect x="{x + 4}" y="{y - 7}" width="14" height="14" fill="{colour}"/>'
+                )
+            parts.append(
+                f'<text class="chart-legend" x="{x + 28}" y="{y + 4}" fill="#212529">'
+                f"{escape(label)}</text>"
+            )
+            x += 28 + int(len(label) * FONT_SIZE * 0.6) + 16
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # noqa: S308 - every label above is escaped
+
+
+def _point_title(
+    x_label: str, series: Series, value: float, value_format: Callable[[float], str]
+) -> str:
+    return escape(f"{x_label}, {series.label}: {value_format(value)}")
+
+
+def _lines(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+    value_format: Callable[[float], str],
+) -> list[str]:
+    parts: list[str] = []
+    for index, one in enumerate(series):
+        colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
+        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<g class="chart-series" data-series="{index}">')
+        segment: list[str] = []
+        segments: list[list[str]] = []
+        for position, value in enumerate(one.values):
+            if value is None or not math.isfinite(value):
+                if segment:
+                    segments.append(segment)
+                segment = []
+                continue
+            segment.append(f"{_f(x_of(position))},{_f(y_of(value))}")
+        if segment:
+            segments.append(segment)
+        for points in segments:
+            if len(points) > 1:
+                parts.append(
+                    f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" '
+                    f'stroke-linejoin="round"{dash_attr} points="{" ".join(points)}"/>'
+                )
+        for position, value in enumerate(one.values):
+            if value is None or not math.isfinite(value):
+                continue
+            parts.append(
+                f'<circle class="chart-point" cx="{_f(x_of(position))}" cy="{_f(y_of(value))}" '
+                f'r="3.5" fill="{colour}"><title>'
+                f"{_point_title(x_labels[position], one, value, value_format)}</title></circle>"
+            )
+        parts.append("</g>")
+    return parts
+
+
+def _bars(
+    series: Sequence[Series],
+    x_labels: Sequence[str],
+    step: float,
+    x_of: Callable[[int], float],
+    y_of: Callable[[float], float],
+    bottom: float,
+    value_format: Callable[[float], str],
+) -> list[str]:
+    parts: list[str] = []
+    group_width = step * 0.8
+    bar_width = group_width / max(len(series), 1)
+    for index, one in enumerate(series):
+        colour = PALETTE[index % len(PALETTE)]
+        parts.append(f'<g class="chart-series" data-series="{index}" fill="{colour}">')
+        for position, value in enumerate(one.values):
+            if value is None or not math.isfinite(value):
+                continue
+            x = x_of(position) - group_width / 2 + bar_width * index
+            y = y_of(value)
+            parts.append(
+                f'<rect class="chart-bar" x="{_f(x)}" y="{_f(y)}" width="{_f(bar_width * 0.92)}" '
+                f'height="{_f(bottom - y)}"><title>'
+                f"{_point_title(x_labels[position], one, value, value_format)}</title></rect>"
+            )
+        parts.append("</g>")
+    return parts
+
+
+def line_chart(
+    *,
+    title: str,
+    description: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_label: str = "",
+    chart_id: str = "chart",
+    width: int = 640,
+    height: int = 300,
+    value_format: Callable[[float], str] = format_number,
+    integers: bool = False,
+) -> SafeString:
+    """One line per series over the x positions (months, years), each value a marked point.
+
+    ``integers`` keeps y ticks whole (counts). ``chart_id`` must be unique on the page: it
+    prefixes the ids the ``<title>`` and ``<desc>`` are referred to by.
+    """
+    return _chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        x_labels=x_labels,
+        series=series,
+        y_label=y_label,
+        kind="line",
+        width=width,
+        height=height,
+        value_format=value_format,
+        integers=integers,
+    )
+
+
+def bar_chart(
+    *,
+    title: str,
+    description: str,
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_label: str = "",
+    chart_id: str = "chart",
+    width: int = 640,
+    height: int = 300,
+    value_format: Callable[[float], str] = format_number,
+    integers: bool = False,
+) -> SafeString:
+    """Grouped bars: one group per x position, one bar per series in each group."""
+    return _chart(
+        chart_id=chart_id,
+        title=title,
+        description=description,
+        x_labels=x_labels,
+        series=series,
+        y_label=y_label,
+        kind="bar",
+        width=width,
+        height=height,
+        value_format=value_format,
+        integers=integers,
+    )
