@@ -432,9 +432,13 @@ def event_arrays(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], int | None, int]:
     """The located incidents as UTM easting and northing in metres (the zone of their centre)
     and dates as day numbers (proleptic Gregorian ordinal); also the EPSG code and the number of
-    incidents without a location."""
+    incidents without a location. Events are in the order of their date, then registration."""
     located, not_mapped = _located(filters, user)
-    rows = list(located.values_list("longitude", "latitude", "occurred_on"))
+    # A fixed order (date, then registration) makes the permutations, and so the p-values,
+    # reproducible for the same data.
+    rows = list(
+        located.order_by("occurred_on", "pk").values_list("longitude", "latitude", "occurred_on")
+    )
     if not rows:
         empty = np.zeros(0)
         return empty, empty, np.zeros(0, dtype=np.int64), None, not_mapped
