@@ -187,7 +187,7 @@ PROFILES = {
     "vehicle_theft": Profile(0.5, 0.1, 0.05, 0.1, NIGHT, "village", "driver", (1, 2), 1),
     "damage": Profile(0.5, 0.25, 0.3, 0.0, EVENING, "village", "adult", (1, 2), 2),
     "assault": Profile(0.85, 0.08, 0.45, 0.0, EVENING, "village", "young_man", (1, 2), 1),
-    "domestic": Profile(0.95, 0.02, 0.5, 0.0, EVENING, "village", "domestic", (1, 1), 3),
+    "domestic": Profile(1.0, 0.02, 0.5, 0.0, EVENING, "village", "domestic", (1, 1), 3),
     "road_death": Profile(0.95, 0.0, 0.3, 0.0, DAYTIME + EVENING, "road", "road", (1, 1), 0),
     "drink_driving": Profile(1.0, 0.01, 1.0, 0.0, EVENING + NIGHT, "road", "none", (1, 1), 0),
     "drugs": Profile(1.0, 0.08, 1.0, 0.0, DAYTIME, "village", "none", (1, 1), 0),
