@@ -84,11 +84,11 @@ class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
 
     @staticmethod
     def resolve_settlement(obj: Incident) -> str | None:
-        return obj.settlement.code if obj.settlement_id else None
+        return obj.settlement.code if obj.settlement is not None else None
 
     @staticmethod
     def resolve_settlement_name(obj: Incident) -> str | None:
-        return obj.settlement.name if obj.settlement_id else None
+        return obj.settlement.name if obj.settlement is not None else None
 
     @staticmethod
     def resolve_iccs(obj: Incident) -> str:

@@ -1,11 +1,18 @@
-"""Fixtures of the incident register tests: incidents of a year no demo data reaches."""
+"""Fixtures of the incident register tests: an incident of a year no demo data reaches, and
+users of another municipality."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.test import Client
 
+from kenesh.accounts.models import User
+from kenesh.accounts.services import role_assign
+from kenesh.core.demo import KARAKOL
+from kenesh.core.permissions import Role
+from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
 
@@ -16,7 +23,7 @@ TEST_YEAR = {"from": "2003-01-01", "to": "2003-12-31"}
 @pytest.fixture
 def jeti_oguz_incident(db: None) -> Incident:
     """A livestock theft in Jeti-Oguz, with the restricted fields filled in."""
-    incident: Incident = IncidentFactory(
+    incident = IncidentFactory.create(
         occurred_on=dt.date(2003, 6, 15),
         narrative="Three sheep taken from the summer pasture at night.",
         reporter_name="Asel Toktosunova",
@@ -24,3 +31,26 @@ def jeti_oguz_incident(db: None) -> Incident:
         external_ref="TEST-2003-1",
     )
     return incident
+
+
+# The roles held in a municipality (programme coordinators and administrators are national,
+# so never outsiders).
+MUNICIPAL_ROLES = [
+    Role.LCPC_COORDINATOR,
+    Role.POLICE_OFFICER,
+    Role.LOCAL_GOVERNMENT,
+    Role.CIVIL_SOCIETY,
+    Role.LIVESTOCK_REGISTRAR,
+]
+
+
+@pytest.fixture(params=MUNICIPAL_ROLES, ids=str)
+def karakol_outsider(request: pytest.FixtureRequest, db: None) -> Client:
+    """A logged-in client of a Karakol user holding each municipal role in turn: for them
+    Jeti-Oguz's incidents do not exist."""
+    role: Role = request.param
+    user = User.objects.create_user(f"karakol.{role.value}", is_demo=True)
+    role_assign(actor=None, user=user, role=role, unit=AdministrativeUnit.objects.get(code=KARAKOL))
+    client = Client()
+    client.force_login(user)
+    return client

@@ -133,7 +133,7 @@ def test_a_user_of_another_municipality_gets_404_and_never_sees_the_incident(
     client = client_as(username)
 
     assert_error(client.get(url(jeti_oguz_incident)), 404)
-    assert jeti_oguz_incident.pk not in ids(client.get(INCIDENTS, {**TEST_YEAR, "limit": 500}))
+    assert jeti_oguz_incident.pk not in ids(client.get(INCIDENTS, {**TEST_YEAR, "limit": "500"}))
     assert_error(client.get(INCIDENTS, {"unit": JETI_OGUZ}), 404)
 
 
@@ -142,11 +142,11 @@ def test_an_incident_that_does_not_exist_is_404(client_as: Any) -> None:
 
 
 def test_the_list_is_paginated_newest_first(client_as: Any) -> None:
-    made = [IncidentFactory(occurred_on=dt.date(2003, 1, day)) for day in range(1, 8)]
+    made = [IncidentFactory.create(occurred_on=dt.date(2003, 1, day)) for day in range(1, 8)]
     client = client_as("lcpc.jetioguz")
 
     first = client.get(INCIDENTS, {**TEST_YEAR, "limit": 3}).json()
-    rest = client.get(INCIDENTS, {**TEST_YEAR, "limit": 500, "offset": 3}).json()
+    rest = client.get(INCIDENTS, {**TEST_YEAR, "limit": "500", "offset": 3}).json()
 
     assert first["count"] == rest["count"] == 7
     newest_first = [incident.pk for incident in reversed(made)]
@@ -160,18 +160,18 @@ def test_the_list_is_paginated_newest_first(client_as: Any) -> None:
 def assorted() -> dict[str, Incident]:
     """Incidents of 2003 that differ in one thing each."""
     return {
-        "sheep_may": IncidentFactory(iccs_id="05025", occurred_on=dt.date(2003, 5, 10)),
-        "burglary_march": IncidentFactory(iccs_id="0501", occurred_on=dt.date(2003, 3, 1)),
-        "assault_family": IncidentFactory(
+        "sheep_may": IncidentFactory.create(iccs_id="05025", occurred_on=dt.date(2003, 5, 10)),
+        "burglary_march": IncidentFactory.create(iccs_id="0501", occurred_on=dt.date(2003, 3, 1)),
+        "assault_family": IncidentFactory.create(
             iccs_id="0201",
             relationship="family",
             occurred_on=dt.date(2003, 9, 5),
             status="solved",
         ),
-        "fraud_juvenile": IncidentFactory(
+        "fraud_juvenile": IncidentFactory.create(
             iccs_id="0701", occurred_on=dt.date(2003, 11, 20), offenders_male_14_17=1
         ),
-        "karakol_theft": IncidentFactory(
+        "karakol_theft": IncidentFactory.create(
             unit=AdministrativeUnit.objects.get(code=KARAKOL),
             iccs_id="05025",
             occurred_on=dt.date(2003, 5, 11),
@@ -182,7 +182,7 @@ def assorted() -> dict[str, Incident]:
 
 
 def listed(client: Client, **params: str) -> set[int]:
-    response = client.get(INCIDENTS, {**TEST_YEAR, "limit": 500, **params})
+    response = client.get(INCIDENTS, {**TEST_YEAR, "limit": "500", **params})
     return set(ids(response))
 
 
@@ -240,7 +240,7 @@ def test_the_list_filters_by_status(client_as: Any, assorted: dict[str, Incident
 def test_the_list_shows_the_categories_of_each_incident(
     client_as: Any, assorted: dict[str, Incident]
 ) -> None:
-    items = client_as("admin").get(INCIDENTS, {**TEST_YEAR, "limit": 500}).json()["items"]
+    items = client_as("admin").get(INCIDENTS, {**TEST_YEAR, "limit": "500"}).json()["items"]
 
     by_id = {item["id"]: item["categories"] for item in items}
     assert by_id[assorted["assault_family"].pk] == ["domestic_violence"]
