@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field, create_model, model_validator
+from pydantic import Field, create_model, field_validator, model_validator
 
 from kenesh.core.api import InputSchema
 from kenesh.core.masking import may_see_restricted
@@ -39,6 +39,14 @@ _PeoplePatch: type[InputSchema] = create_model(  # type: ignore[call-overload]
     __base__=InputSchema,
     **{name: (int | None, _count_field(patch=True)) for name in PEOPLE_FIELDS},
 )
+
+
+def _local_time(value: dt.time | None) -> dt.time | None:
+    # The register keeps the local time of day; an offset would be stored wrongly or refused
+    # by the database.
+    if value is not None and value.tzinfo is not None:
+        raise ValueError(_("Give the local time of day without a time zone."))
+    return value
 
 
 def _request_user(context: Any) -> Any:
@@ -146,6 +154,8 @@ class IncidentIn(_PeopleIn):  # type: ignore[misc, valid-type]
     reporter_contact: str = Field("", max_length=200)
     external_ref: str = Field("", max_length=64, description="Unique within the municipality")
 
+    check_occurred_at = field_validator("occurred_at")(_local_time)
+
 
 class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     """A change to an incident; fields left out stay as they are. ``settlement``,
@@ -168,6 +178,8 @@ class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     reporter_name: str | None = Field(None, max_length=200)
     reporter_contact: str | None = Field(None, max_length=200)
     external_ref: str | None = Field(None, max_length=64)
+
+    check_occurred_at = field_validator("occurred_at")(_local_time)
 
 
 NULLABLE_FIELDS = frozenset({"settlement", "occurred_at", "latitude", "longitude"})

@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kenesh.accounts.models import AuditEntry
 from kenesh.core.demo import JETI_OGUZ, KARAKOL
@@ -59,6 +61,10 @@ def new_incident(**overrides: Any) -> dict[str, Any]:
         "offenders_male_14_17": 2,
         **overrides,
     }
+
+
+def village() -> AdministrativeUnit:
+    return AdministrativeUnit.objects.get(code=JETI_OGUZ_VILLAGE)
 
 
 def counts() -> tuple[int, int]:
@@ -347,6 +353,7 @@ def test_police_of_another_municipality_cannot_register_one_in_jeti_oguz(client_
         ({"unit": "41702210000000"}, "unit", "Choose a municipality"),
         ({"victims_female_0_13": -1}, "victims_female_0_13", "greater than or equal to 0"),
         ({"status": "lost"}, "status", ""),
+        ({"occurred_at": "23:30:00+06:00"}, "occurred_at", "without a time zone"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
@@ -374,6 +381,22 @@ def test_an_external_reference_is_unique_within_the_municipality(
 
     assert_error(response, 422)
     assert counts() == before
+
+
+def test_listing_takes_the_same_number_of_queries_for_few_incidents_and_many(
+    client_as: Any,
+) -> None:
+    client = client_as("police.jetioguz")
+
+    def queries_for(how_many: int) -> int:
+        Incident.objects.filter(occurred_on__year=2003).delete()
+        for day in range(1, how_many + 1):
+            IncidentFactory.create(occurred_on=dt.date(2003, 3, day), settlement=village())
+        with CaptureQueriesContext(connection) as captured:
+            assert len(ids(client.get(INCIDENTS, TEST_YEAR))) == how_many
+        return len(captured)
+
+    assert queries_for(2) == queries_for(12)
 
 
 def test_unknown_fields_are_refused(client_as: Any) -> None:

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from kenesh.accounts.models import AuditEntry
 from kenesh.core.demo import JETI_OGUZ, KARAKOL
@@ -217,6 +219,24 @@ def test_dates_in_the_wrong_order_are_an_error_on_the_end_date(client_as: Client
 
     assert response.status_code == 200
     assert "The start date lies after the end date." in response.context["form"].errors["to"]
+
+
+def test_the_list_page_takes_the_same_number_of_queries_for_few_incidents_and_many(
+    client_as: ClientAs,
+) -> None:
+    client = client_as("police.jetioguz")
+
+    def queries_for(how_many: int) -> int:
+        Incident.objects.filter(occurred_on__year=2003).delete()
+        for day in range(1, how_many + 1):
+            IncidentFactory.create(
+                occurred_on=dt.date(2003, 3, day), settlement=unit(JETI_OGUZ_VILLAGE)
+            )
+        with CaptureQueriesContext(connection) as captured:
+            assert len(listed(client.get(LIST, TEST_YEAR))) == how_many
+        return len(captured)
+
+    assert queries_for(2) == queries_for(12)
 
 
 def test_an_htmx_request_gets_the_table_fragment_only(
