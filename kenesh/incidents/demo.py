@@ -6,7 +6,7 @@ Synthetic but plausible, so every analysis page has something true to show:
   seasonality (livestock theft on the summer pastures May–September, road crime in summer and
   the January holidays, domestic violence a little higher in winter);
 - three genuine space–time clusters of livestock theft on summer pastures
-  (:data:`PASTURE_CLUSTERS`: a few thefts within about 600 m and two weeks), which the Gi* hot
+  (:data:`PASTURE_CLUSTERS`: a few thefts within about 300 m and two weeks), which the Gi* hot
   spot map and the Knox near-repeat test find;
 - an intervention: livestock registration in Jeti-Oguz from :data:`INTERVENTION_START` halves
   livestock theft there, while the other rural pilots stay flat, so the difference in
@@ -139,7 +139,7 @@ JETI_OGUZ_RATES = {"05025": 30.0, "04014": 2.5}
 
 @dataclass(frozen=True)
 class PastureCluster:
-    """A burst of livestock thefts on one summer pasture: ``size`` thefts within about 600 m
+    """A burst of livestock thefts on one summer pasture: ``size`` thefts within about 300 m
     of ``(latitude, longitude)`` and ``days`` days from ``start``."""
 
     unit_code: str
@@ -157,8 +157,8 @@ PASTURE_CLUSTERS = (
     PastureCluster(KOCHKOR, 42.251, 75.682, dt.date(2025, 6, 20), 12, 7, False, "Кара-Суу"),
     PastureCluster(KARA_KULJA, 40.682, 73.668, dt.date(2024, 8, 3), 14, 8, False, "Алай-Куу"),
 )
-CLUSTER_SPREAD_M = 250.0
-CLUSTER_LIMIT_M = 600.0
+CLUSTER_SPREAD_M = 100.0
+CLUSTER_LIMIT_M = 300.0
 
 
 @dataclass(frozen=True)

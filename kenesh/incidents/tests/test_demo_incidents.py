@@ -36,6 +36,7 @@ from kenesh.incidents.demo import (
     pilot_codes,
 )
 from kenesh.incidents.models import Incident, IncidentQuerySet
+from kenesh.incidents.spatial import DEFAULT_SPACE_EDGES_M, DEFAULT_TIME_EDGES_DAYS
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_every_demo_incident_passes_model_validation_and_lies_inside_its_boundar
         # constraints are checked for all rows at once below: Django validates each one with a
         # query per row, which would take most of a minute here.
         incident.full_clean(validate_constraints=False)
-        if incident.latitude is not None:
+        if incident.latitude is not None and incident.longitude is not None:
             assert incident.unit.boundary is not None
             assert point_in_geometry(incident.longitude, incident.latitude, incident.unit.boundary)
         checked += 1
@@ -140,7 +141,7 @@ def test_the_mix_has_every_prevention_category_and_rural_livestock_theft_promine
         assert categories[category] > 0, category
     rural = incidents.exclude(unit__code=KARAKOL)
     assert rural.in_category(LIVESTOCK).count() > 0.15 * rural.count()
-    assert incidents.filter(iccs_id="04014").exists()
+    assert incidents.under_iccs("04014").exists()
     statuses = Counter(incidents.values_list("status", flat=True))
     assert len(statuses) == 5
     old = incidents.filter(occurred_on__year=2023)
@@ -242,7 +243,9 @@ def test_each_pasture_cluster_holds_a_hot_spot_at_95_percent_after_fdr(cluster_i
     in_cluster = set(_cluster_incidents(cluster_index).values_list("id", flat=True))
     assert len(in_cluster) >= cluster.size
 
-    grid = points_to_cells([row[1] for row in located], [row[2] for row in located], 500)
+    latitude = np.array([row[1] for row in located], dtype=float)
+    longitude = np.array([row[2] for row in located], dtype=float)
+    grid = points_to_cells(latitude, longitude, 500)
     gi = gi_star(grid.counts.astype(float), queen_weights(grid.grid.n_rows, grid.grid.n_cols))
     classes = hotspot_classes(gi.z, gi.p)
 
@@ -264,14 +267,17 @@ def test_knox_finds_near_repeat_livestock_thefts_in_kochkor() -> None:
     x, y = to_utm.transform(longitude, latitude)
     days = np.array([row[2].toordinal() for row in rows])
 
-    result = knox(x, y, days, [0, 1000, 2000, 4000], [0, 14, 28, 56], permutations=999, seed=0)
+    # The near-repeat page's default bands: 100 m and 7 days the shortest.
+    space, time = DEFAULT_SPACE_EDGES_M, DEFAULT_TIME_EDGES_DAYS
+    result = knox(x, y, days, space, time, permutations=999, seed=0)
 
-    assert result.ratio[0, 0] > 1.5
+    assert result.ratio[0, 0] > 2
     assert result.p[0, 0] < 0.05
-    # Independent count of the first band: pairs within 1 km and 14 days.
+    # Independent count of the shortest band.
     close = 0
     for i in range(len(rows)):
         for j in range(i + 1, len(rows)):
-            if math.hypot(x[i] - x[j], y[i] - y[j]) < 1000 and abs(days[i] - days[j]) < 14:
+            near = math.hypot(x[i] - x[j], y[i] - y[j]) < space[1]
+            if near and abs(days[i] - days[j]) < time[1]:
                 close += 1
     assert result.observed[0, 0] == close
