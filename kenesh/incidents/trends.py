@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -132,13 +132,18 @@ def period_label(period: Period) -> str:
 # --- Areas and populations ------------------------------------------------------------------
 
 
-def municipalities_for(user: User | AnonymousUser) -> list[AdministrativeUnit]:
+def municipalities_queryset(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     """The municipalities whose incident statistics the user may see, by code."""
-    return list(
+    return (
         AdministrativeUnit.objects.where_allowed(user, Action.AGGREGATE, Resource.INCIDENTS)
         .filter(level=Level.MUNICIPALITY)
         .order_by("code")
     )
+
+
+def municipalities_for(user: User | AnonymousUser) -> list[AdministrativeUnit]:
+    """:func:`municipalities_queryset` as a list."""
+    return list(municipalities_queryset(user))
 
 
 def municipalities_in(

@@ -1,0 +1,191 @@
+"""The crime page of a municipality: trend chart, counts and rates per year, comparisons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from kenesh.analytics.rates import rate_ratio
+from kenesh.core.demo import JETI_OGUZ, KARAKOL
+from kenesh.geo.models import AdministrativeUnit, PopulationCount
+from kenesh.incidents.models import Incident
+from kenesh.incidents.tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+ClientAs = Callable[[str], Client]
+URL = "/analysis/crime/"
+SVG = "{http://www.w3.org/2000/svg}"
+PERIOD = {"date_from": "2002-01-01", "date_to": "2003-12-31"}
+JETI_OGUZ_USERS = [
+    "admin",
+    "coordinator",
+    "lcpc.jetioguz",
+    "police.jetioguz",
+    "localgov.jetioguz",
+    "civil.jetioguz",
+    "registrar.jetioguz",
+]
+
+
+@pytest.fixture
+def client_as(client_as: ClientAs) -> ClientAs:
+    """Clients that read the pages in English."""
+
+    def make(username: str) -> Client:
+        client = client_as(username)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
+
+
+def svg_charts(html: str) -> list[ET.Element]:
+    return [ET.fromstring(found) for found in re.findall(r"<svg.*?</svg>", html, flags=re.S)]
+
+
+@pytest.fixture
+def incidents() -> list[Incident]:
+    """Thefts and frauds in Jeti-Oguz over 2002–2003, a population of 10,000 counted in 2002."""
+    Incident.objects.all().delete()
+    PopulationCount.objects.create(
+        unit=AdministrativeUnit.objects.get(code=JETI_OGUZ), year=2002, population=10_000
+    )
+    made = []
+    for month in (1, 3, 3, 8, 12):
+        made.append(IncidentFactory(occurred_on=dt.date(2002, month, 5), iccs_id="05025"))
+    for month in (2, 2, 6):
+        made.append(IncidentFactory(occurred_on=dt.date(2003, month, 9), iccs_id="05025"))
+    for month in (4, 11):
+        made.append(IncidentFactory(occurred_on=dt.date(2003, month, 20), iccs_id="07"))
+    return made
+
+
+def test_an_anonymous_visitor_is_sent_to_the_login_page() -> None:
+    response = Client().get(URL, {"unit": JETI_OGUZ})
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
+
+
+def test_a_karakol_user_gets_404_for_jeti_oguz(karakol_outsider: Client) -> None:
+    assert karakol_outsider.get(URL, {"unit": JETI_OGUZ}).status_code == 404
+    assert karakol_outsider.get(URL, {"unit": "41799999999999"}).status_code == 404
+    assert karakol_outsider.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("username", JETI_OGUZ_USERS)
+def test_every_role_of_jeti_oguz_sees_its_crime_page(
+    client_as: ClientAs, username: str, incidents: list[Incident]
+) -> None:
+    response = client_as(username).get(URL, {"unit": JETI_OGUZ, **PERIOD})
+    assert response.status_code == 200
+    assert "Jeti-Oguz" in response.content.decode()
+
+
+def test_the_trend_chart_has_one_point_per_month_and_category(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    html = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD}).content.decode()
+    trend = svg_charts(html)[0]
+    assert trend.get("role") == "img"
+    assert trend.find(f"{SVG}title") is not None and trend.find(f"{SVG}desc") is not None
+    series = trend.findall(f".//{SVG}g[@class='chart-series']")
+    # Livestock theft and fraud are the categories with incidents: two lines of 24 months.
+    assert len(series) == 2
+    assert len(trend.findall(f".//{SVG}circle")) == 2 * 24
+    titles = [point.findtext(f"{SVG}title") for point in series[0].findall(f"{SVG}circle")]
+    assert titles[2].endswith(": 2")  # March 2002: two thefts
+
+
+def test_one_chosen_category_draws_one_line(client_as: ClientAs, incidents: list[Incident]) -> None:
+    html = (
+        client_as("civil.jetioguz")
+        .get(URL, {"unit": JETI_OGUZ, "category": "fraud", **PERIOD})
+        .content.decode()
+    )
+    trend = svg_charts(html)[0]
+    assert len(trend.findall(f".//{SVG}g[@class='chart-series']")) == 1
+    values = [
+        int(point.findtext(f"{SVG}title").rsplit(": ", 1)[1])
+        for point in trend.findall(f".//{SVG}circle")
+    ]
+    assert sum(values) == 2
+
+
+def test_the_year_table_gives_counts_and_rates_per_10000(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    response = client_as("police.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD})
+    table = response.content.decode().split('data-testid="year-table"')[1].split("</table>")[0]
+    per_year = Counter(incident.occurred_on.year for incident in incidents)
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(\d{4}).*?</tr>", table, flags=re.S)
+    assert rows == ["2002", "2003"]
+    cells = re.findall(r"<tr>.*?</tr>", table, flags=re.S)[1:]
+    for row, year in zip(cells, (2002, 2003), strict=True):
+        numbers = re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', row)
+        # theft, fraud, total, population, rate (population 10,000: rate = count)
+        assert int(numbers[2]) == per_year[year]
+        assert numbers[3].replace("\xa0", "").replace(",", "") == "10000"
+        assert float(numbers[4].replace(",", ".")) == pytest.approx(per_year[year])
+
+
+def test_the_rate_ratio_of_the_last_12_months_matches_the_exact_poisson_kernel(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    response = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD})
+    html = response.content.decode()
+    # 2003 against 2002 (10,000 people each year, one person-year each): 5 over 5.
+    expected = rate_ratio(5, 10_000.0, 5, 10_000.0)
+    shown = html.split('data-testid="rate-ratio">')[1].split("<")[0].strip()
+    assert shown == f"{expected.ratio:.2f}"
+    assert f"{expected.lower:.2f} – {expected.upper:.2f}" in html
+
+
+def test_the_coordinator_compares_with_the_rayon_and_the_programme(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    html = client_as("coordinator").get(URL, {"unit": JETI_OGUZ, **PERIOD}).content.decode()
+    table = html.split('data-testid="comparison-table"')[1].split("</table>")[0]
+    assert 'data-area="unit"' in table
+    assert 'data-area="rayon"' in table and "Jeti-Oguz District" in table
+    assert 'data-area="programme"' in table
+    assert len(svg_charts(html)) == 2
+
+
+def test_a_municipal_user_is_told_there_is_nothing_in_scope_to_compare(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    html = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD}).content.decode()
+    assert "nothing to compare" in html
+
+
+def test_a_karakol_user_sees_karakol_and_no_jeti_oguz_incident(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    html = client_as("lcpc.karakol").get(URL, PERIOD).content.decode()
+    assert "Karakol" in html
+    assert 'data-testid="no-incidents"' in html
+
+
+def test_a_period_ending_before_it_starts_is_refused_and_the_form_kept(
+    client_as: ClientAs,
+) -> None:
+    response = client_as("lcpc.jetioguz").get(
+        URL, {"unit": JETI_OGUZ, "date_from": "2003-05-01", "date_to": "2003-01-01"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "must not be before its start" in html
+    assert 'value="2003-05-01"' in html
+
+
+def test_a_karakol_unit_is_not_offered_to_jeti_oguz(client_as: ClientAs) -> None:
+    html = client_as("lcpc.jetioguz").get(URL).content.decode()
+    assert f'value="{JETI_OGUZ}"' in html
+    assert f'value="{KARAKOL}"' not in html
