@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from kenesh.incidents.categories import Category
 
-UnitCode = Annotated[str, Field(min_length=1, max_length=200)]
+UnitCode = Annotated[str, Field(max_length=200)]
 
 
 class StatsFilters(Schema):

@@ -218,12 +218,16 @@ class PopulationTable:
         return total
 
 
-def units_without_population_note(names: Sequence[str]) -> str:
+def units_without_population_note(names: Sequence[str], shown: int = 5) -> str:
+    """Which municipalities' incidents a rate leaves out (the first ``shown`` named)."""
+    listed = ", ".join(names[:shown])
+    if len(names) > shown:
+        listed = _("%(names)s and %(n)d more") % {"names": listed, "n": len(names) - shown}
     return ngettext(
         "No population is known for %(names)s; its incidents are left out of the rates.",
         "No population is known for %(names)s; their incidents are left out of the rates.",
         len(names),
-    ) % {"names": ", ".join(names)}
+    ) % {"names": listed}
 
 
 def no_population_note() -> str:
@@ -334,7 +338,9 @@ def trend(
     # [all municipalities, those with a population] × series × period
     counts = np.zeros((2, n_series, n_periods), dtype=np.int64)
     totals = np.zeros((2, n_periods), dtype=np.int64)
+    counted_units: set[int] = set()
     for row in rows:
+        counted_units.add(row["unit_id"])
         if group == "month":
             index = (row["year"] - first.year) * 12 + row["month"] - (first.month or 1)
         else:
@@ -366,8 +372,8 @@ def trend(
     note = None
     if not with_population:
         note = no_population_note()
-    elif without:
-        note = units_without_population_note([unit.name for unit in without])
+    elif left_out := [unit.name for unit in without if unit.pk in counted_units]:
+        note = units_without_population_note(left_out)
     return Trend(
         periods=periods,
         group=group,
@@ -428,6 +434,7 @@ def rate_change(
     with_population = populations.known(unit.pk for unit in municipalities)
     filters = IncidentFilter(unit=area, date_from=before.start, date_to=end, category=category)
     incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    counted_units = set(incidents.order_by().values_list("unit_id", flat=True).distinct())
     if with_population:
         incidents = incidents.filter(unit_id__in=with_population)
     found = incidents.aggregate(
@@ -442,7 +449,11 @@ def rate_change(
     exposure_before = populations.person_years(with_population, before.start, before.end)
     exposure_after = populations.person_years(with_population, after.start, after.end)
     ratio = rate_ratio(count_before, exposure_before, count_after, exposure_after)
-    without = [unit.name for unit in municipalities if unit.pk not in with_population]
+    without = [
+        unit.name
+        for unit in municipalities
+        if unit.pk not in with_population and unit.pk in counted_units
+    ]
     return RateChange(
         before=before,
         after=after,
