@@ -96,6 +96,11 @@ def analysis_unit(*, user: User | AnonymousUser, code: str) -> AdministrativeUni
 # --- Hot spots -------------------------------------------------------------------------------
 
 
+def probability_text(p: float) -> str:
+    """A p-value for people: four decimals, and "< 0.0001" below that."""
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
 @dataclass(frozen=True)
 class HotspotCell:
     row: int
@@ -112,6 +117,14 @@ class HotspotCell:
         """(lat, lon) of the cell's centre, the mean of its four corners."""
         corners = np.asarray(self.ring[:4])
         return float(corners[:, 1].mean()), float(corners[:, 0].mean())
+
+    @property
+    def p_text(self) -> str:
+        return probability_text(self.p)
+
+    @property
+    def q_text(self) -> str:
+        return probability_text(self.q)
 
     @property
     def class_label(self) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, Self
+import re
+from typing import Annotated, Any, Literal, Self
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kenesh.incidents.categories import Category
@@ -23,12 +24,25 @@ DEFAULT_SPACE_EDGES = "0,100,200,400,800,1600"
 DEFAULT_TIME_EDGES = "0,7,14,21,28,35"
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    # pydantic would also read a number as a Unix timestamp ("to=0" as 1970-01-01).
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", str(_("Dates are written YYYY-MM-DD.")))
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+
+
 class _PeriodFilters(Schema):
     unit: str = Field(max_length=14, description="SOATE code of the unit to analyse")
-    date_from: dt.date | None = Field(
+    date_from: IsoDate | None = Field(
         None, alias="from", description="First day of the period (occurred on, inclusive)"
     )
-    date_to: dt.date | None = Field(
+    date_to: IsoDate | None = Field(
         None, alias="to", description="Last day of the period (occurred on, inclusive)"
     )
     category: Category | None = Field(None, description="Prevention category")

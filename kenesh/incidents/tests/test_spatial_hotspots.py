@@ -219,6 +219,8 @@ def test_the_unit_boundary_is_a_feature_and_widens_the_study_grid(
         {"category": "poaching"},
         {"from": "2024-02-01", "to": "2024-01-01"},
         {"from": "yesterday"},
+        {"to": "0"},
+        {"from": "20240101"},
     ],
 )
 def test_bad_parameters_are_refused_with_a_json_message(

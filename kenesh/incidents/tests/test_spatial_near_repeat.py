@@ -144,6 +144,7 @@ def test_fewer_than_two_events_give_an_empty_table(db: None, client_as: Any) -> 
         {"permutations": 0},
         {"permutations": 1000},
         {"category": "poaching"},
+        {"to": "0"},
         {"from": "2024-05-01", "to": "2024-04-01"},
     ],
 )

@@ -50,9 +50,9 @@
     var bounds = layer.getBounds();
     if (bounds.isValid()) { map.fitBounds(bounds, { padding: [8, 8] }); }
     L.control.scale({ imperial: false }).addTo(map);
-    element.dataset.cells = String(collection.features.filter(function (f) {
-      return f.properties.kind === "cell";
-    }).length);
+    var cells = collection.features.filter(function (f) { return f.properties.kind === "cell"; });
+    element.dataset.cells = String(cells.length);
+    element.dataset.units = String(collection.features.length - cells.length);
     element.classList.add("is-drawn");
   }
 
