@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
 from kenesh.core.api import InputSchema
 from kenesh.core.masking import may_see_restricted
@@ -41,12 +42,30 @@ _PeoplePatch: type[InputSchema] = create_model(  # type: ignore[call-overload]
 )
 
 
-def _local_time(value: dt.time | None) -> dt.time | None:
-    # The register keeps the local time of day; an offset would be stored wrongly or refused
-    # by the database.
-    if value is not None and value.tzinfo is not None:
-        raise ValueError(_("Give the local time of day without a time zone."))
-    return value
+TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would also take a number of seconds since 1970 ("to=0"): dates are ISO only.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(ISO_DATE, value)):
+        return value
+    raise ValueError(_("Give the date as YYYY-MM-DD."))
+
+
+def _time_of_day(value: Any) -> Any:
+    # The register keeps the local time of day: no time zone, no seconds since midnight.
+    if isinstance(value, dt.time) or (isinstance(value, str) and re.fullmatch(TIME_OF_DAY, value)):
+        return value
+    raise ValueError(_("Give the local time of day as HH:MM, without a time zone."))
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+TimeOfDay = Annotated[
+    dt.time,
+    BeforeValidator(_time_of_day),
+    WithJsonSchema({"type": "string", "pattern": TIME_OF_DAY, "description": "Local, HH:MM"}),
+]
 
 
 def _request_user(context: Any) -> Any:
@@ -64,7 +83,7 @@ class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
     iccs_name: str = Field(description="ICCS category name in the request's language")
     categories: list[Category] = Field(description="Prevention categories derived from the rest")
     occurred_on: dt.date
-    occurred_at: dt.time | None
+    occurred_at: str | None = Field(pattern=TIME_OF_DAY, description="Local time, HH:MM:SS")
     reported_on: dt.date
     latitude: float | None
     longitude: float | None
@@ -97,6 +116,10 @@ class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
     @staticmethod
     def resolve_settlement_name(obj: Incident) -> str | None:
         return obj.settlement.name if obj.settlement is not None else None
+
+    @staticmethod
+    def resolve_occurred_at(obj: Incident) -> str | None:
+        return obj.occurred_at.isoformat("seconds") if obj.occurred_at is not None else None
 
     @staticmethod
     def resolve_iccs(obj: Incident) -> str:
@@ -139,9 +162,9 @@ class IncidentIn(_PeopleIn):  # type: ignore[misc, valid-type]
         None, pattern=SOATE_CODE, description="SOATE code of a settlement of the municipality"
     )
     iccs: str = Field(pattern=ICCS_CODE, description="ICCS code, the deepest known")
-    occurred_on: dt.date
-    occurred_at: dt.time | None = None
-    reported_on: dt.date
+    occurred_on: IsoDate
+    occurred_at: TimeOfDay | None = None
+    reported_on: IsoDate
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     status: Status = Status.REGISTERED
@@ -154,8 +177,6 @@ class IncidentIn(_PeopleIn):  # type: ignore[misc, valid-type]
     reporter_contact: str = Field("", max_length=200)
     external_ref: str = Field("", max_length=64, description="Unique within the municipality")
 
-    check_occurred_at = field_validator("occurred_at")(_local_time)
-
 
 class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     """A change to an incident; fields left out stay as they are. ``settlement``,
@@ -164,9 +185,9 @@ class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
 
     settlement: str | None = Field(None, pattern=SOATE_CODE)
     iccs: str | None = Field(None, pattern=ICCS_CODE)
-    occurred_on: dt.date | None = None
-    occurred_at: dt.time | None = None
-    reported_on: dt.date | None = None
+    occurred_on: IsoDate | None = None
+    occurred_at: TimeOfDay | None = None
+    reported_on: IsoDate | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     status: Status | None = None
@@ -179,8 +200,6 @@ class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     reporter_contact: str | None = Field(None, max_length=200)
     external_ref: str | None = Field(None, max_length=64)
 
-    check_occurred_at = field_validator("occurred_at")(_local_time)
-
 
 NULLABLE_FIELDS = frozenset({"settlement", "occurred_at", "latitude", "longitude"})
 
@@ -189,8 +208,8 @@ class IncidentFilters(Schema):
     unit: str | None = Field(
         None, max_length=14, description="Within this unit or below it (SOATE code)"
     )
-    date_from: dt.date | None = Field(None, alias="from", description="Occurred on or after")
-    date_to: dt.date | None = Field(None, alias="to", description="Occurred on or before")
+    date_from: IsoDate | None = Field(None, alias="from", description="Occurred on or after")
+    date_to: IsoDate | None = Field(None, alias="to", description="Occurred on or before")
     iccs: str | None = Field(
         None, pattern=r"^[0-9]{1,6}$", description="ICCS code prefix: 05 for acts against property"
     )

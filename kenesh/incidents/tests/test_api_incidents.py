@@ -147,6 +147,29 @@ def test_an_incident_that_does_not_exist_is_404(client_as: Any) -> None:
     assert_error(client_as("police.jetioguz").get(f"{INCIDENTS}/999999999"), 404)
 
 
+def test_an_id_that_is_not_a_number_is_404_in_the_api_shape(client_as: Any) -> None:
+    client = client_as("police.jetioguz")
+
+    for incident_id in ("abc", "-1", "1.5"):
+        assert_error(client.get(f"{INCIDENTS}/{incident_id}"), 404)
+        assert_error(send(client, "patch", f"{INCIDENTS}/{incident_id}", {}), 404)
+
+
+def test_a_session_patch_without_csrf_token_is_refused_in_the_api_shape(
+    jeti_oguz_incident: Incident,
+) -> None:
+    from kenesh.accounts.models import User
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="police.jetioguz"))
+
+    for address in (url(jeti_oguz_incident), f"{INCIDENTS}/abc"):
+        response = send(client, "patch", address, {"status": "closed"})
+        assert response["Content-Type"].startswith("application/json"), address
+        assert response.status_code in (401, 403, 404), address
+    assert Incident.objects.get(pk=jeti_oguz_incident.pk).status == "registered"
+
+
 def test_the_list_is_paginated_newest_first(client_as: Any) -> None:
     made = [IncidentFactory.create(occurred_on=dt.date(2003, 1, day)) for day in range(1, 8)]
     client = client_as("lcpc.jetioguz")
@@ -259,6 +282,7 @@ def test_the_list_shows_the_categories_of_each_incident(
     [
         {"from": "2003-13-01"},
         {"to": "yesterday"},
+        {"to": "0"},
         {"from": "2003-06-01", "to": "2003-05-01"},
         {"iccs": "05a"},
         {"iccs": "1234567"},
@@ -354,6 +378,8 @@ def test_police_of_another_municipality_cannot_register_one_in_jeti_oguz(client_
         ({"victims_female_0_13": -1}, "victims_female_0_13", "greater than or equal to 0"),
         ({"status": "lost"}, "status", ""),
         ({"occurred_at": "23:30:00+06:00"}, "occurred_at", "without a time zone"),
+        ({"occurred_at": 3600}, "occurred_at", "HH:MM"),
+        ({"occurred_on": 0}, "occurred_on", "YYYY-MM-DD"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
