@@ -223,25 +223,26 @@ def _chart(
         parts.extend(_bars(series, x_labels, step, x_of, y_of, bottom, value_format))
     # Legend.
     for row_index, row in enumerate(legend):
-        y = frame.height - 22 * (len(legend) - row_index) + 4
-        x = frame.left
+        legend_y = frame.height - 22 * (len(legend) - row_index) + 4
+        legend_x = frame.left
         for index, label in row:
             colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
             if kind == "line":
                 dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
                 parts.append(
-                    f'<line x1="{x}" y1="{y}" x2="{x + 22}" y2="{y}" stroke="{colour}" '
-                    f'stroke-width="3"{dash_attr}/>'
+                    f'<line x1="{legend_x}" y1="{legend_y}" x2="{legend_x + 22}" '
+                    f'y2="{legend_y}" stroke="{colour}" stroke-width="3"{dash_attr}/>'
                 )
             else:
                 parts.append(
-                    f'<rect x="{x + 4}" y="{y - 7}" width="14" height="14" fill="{colour}"/>'
+                    f'<rect x="{legend_x + 4}" y="{legend_y - 7}" width="14" height="14" '
+                    f'fill="{colour}"/>'
                 )
             parts.append(
-                f'<text class="chart-legend" x="{x + 28}" y="{y + 4}" fill="#212529">'
+                f'<text class="chart-legend" x="{legend_x + 28}" y="{legend_y + 4}" fill="#212529">'
                 f"{escape(label)}</text>"
             )
-            x += 28 + int(len(label) * FONT_SIZE * 0.6) + 16
+            legend_x += 28 + int(len(label) * FONT_SIZE * 0.6) + 16
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label above is escaped
 

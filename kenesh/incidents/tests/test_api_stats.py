@@ -6,6 +6,7 @@ import datetime as dt
 import random
 from collections import Counter
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,6 +26,11 @@ JETI_OGUZ_RAYON = "41702210000000"
 CODES = ["05025", "0501", "0101", "07", "06", "0207", "02", "0906"]
 
 
+def incident(**fields: Any) -> Incident:
+    """A saved incident in the demo's Jeti-Oguz unless told otherwise."""
+    return IncidentFactory.create(**fields)
+
+
 def unit(code: str) -> AdministrativeUnit:
     return AdministrativeUnit.objects.get(code=code)
 
@@ -36,7 +42,7 @@ def make_incidents(code: str, year: int, n: int, seed: int) -> list[Incident]:
     for _ in range(n):
         day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
         made.append(
-            IncidentFactory(
+            incident(
                 unit=place,
                 iccs_id=rng.choice(CODES),
                 occurred_on=day,
@@ -80,8 +86,8 @@ def test_monthly_counts_by_category_equal_a_count_of_the_rows_created(
 
 def test_months_without_incidents_are_zero_not_missing(client_as: ClientAs) -> None:
     Incident.objects.all().delete()
-    IncidentFactory(occurred_on=dt.date(2003, 2, 10))
-    IncidentFactory(occurred_on=dt.date(2003, 7, 1))
+    incident(occurred_on=dt.date(2003, 2, 10))
+    incident(occurred_on=dt.date(2003, 7, 1))
     body = client_as("police.jetioguz").get(URL, {"from": "2003-01-15", "to": "2003-08-10"}).json()
     assert body["total"]["counts"] == [0, 1, 0, 0, 0, 0, 1, 0]
     assert [p["partial"] for p in body["periods"]] == [True, *[False] * 6, True]
@@ -98,7 +104,7 @@ def test_yearly_rates_per_10000_follow_the_population_of_the_year_else_the_neare
     per_year = {2002: 3, 2003: 5, 2004: 7, 2005: 2}
     for year, n in per_year.items():
         for day in range(n):
-            IncidentFactory(occurred_on=dt.date(year, 3, day + 1))
+            incident(occurred_on=dt.date(year, 3, day + 1))
     body = (
         client_as("civil.jetioguz")
         .get(URL, {"unit": JETI_OGUZ, "from": "2002-01-01", "to": "2005-12-31", "group": "year"})
@@ -117,21 +123,15 @@ def test_counts_by_iccs_level_1_and_2_groups(
     client_as: ClientAs, jeti_oguz_2003: list[Incident]
 ) -> None:
     for level, width in ((1, 2), (2, 4)):
-        body = (
-            client_as("coordinator")
-            .get(
-                URL,
-                {
-                    "unit": JETI_OGUZ,
-                    "from": "2003-01-01",
-                    "to": "2003-12-31",
-                    "group": "year",
-                    "by": "iccs",
-                    "iccs_level": level,
-                },
-            )
-            .json()
-        )
+        params: dict[str, str | int] = {
+            "unit": JETI_OGUZ,
+            "from": "2003-01-01",
+            "to": "2003-12-31",
+            "group": "year",
+            "by": "iccs",
+            "iccs_level": level,
+        }
+        body = client_as("coordinator").get(URL, params).json()
         expected = Counter(incident.iccs_id[:width] for incident in jeti_oguz_2003)
         found = {series["key"]: series["counts"][0] for series in body["series"]}
         assert found == dict(expected)
@@ -218,7 +218,9 @@ def test_an_anonymous_caller_must_authenticate() -> None:
         {"from": "yesterday"},
     ],
 )
-def test_bad_parameters_are_refused_with_a_reason(client_as: ClientAs, query: dict) -> None:
+def test_bad_parameters_are_refused_with_a_reason(
+    client_as: ClientAs, query: dict[str, str | int]
+) -> None:
     response = client_as("coordinator").get(URL, query)
     assert response.status_code == 422, response.content
     assert response.json()["errors"]
