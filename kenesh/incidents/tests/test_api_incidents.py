@@ -396,6 +396,31 @@ def test_an_invalid_incident_gets_422_with_the_reason_and_nothing_is_written(
     assert counts() == before
 
 
+def test_a_location_outside_the_municipalitys_boundary_is_refused(client_as: Any) -> None:
+    AdministrativeUnit.objects.filter(code=JETI_OGUZ).update(
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[78.1, 42.2], [78.4, 42.2], [78.4, 42.5], [78.1, 42.5], [78.1, 42.2]]],
+        }
+    )
+    client = client_as("police.jetioguz")
+    before = counts()
+
+    outside = send(client, "post", INCIDENTS, new_incident(latitude=42.49, longitude=78.45))
+    inside = send(client, "post", INCIDENTS, new_incident(latitude=42.49, longitude=78.39))
+
+    body = assert_error(outside, 422)
+    assert body["errors"] == [
+        {
+            "loc": ["body", "latitude"],
+            "msg": "The location lies outside the municipality's boundary.",
+            "type": "invalid",
+        }
+    ]
+    assert inside.status_code == 201, inside.content
+    assert counts() == (before[0] + 1, before[1] + 1)
+
+
 def test_an_external_reference_is_unique_within_the_municipality(
     client_as: Any, jeti_oguz_incident: Incident
 ) -> None:
