@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
 
 from kenesh.incidents.categories import Category
 
 UnitCode = Annotated[str, Field(max_length=200)]
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_date(value: Any) -> Any:
+    # Pydantic would also read a number as seconds since 1970 ("to=0"): dates are ISO only.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(ISO_DATE, value)):
+        return value
+    raise ValueError(_("Give the date as YYYY-MM-DD."))
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 class StatsFilters(Schema):
@@ -22,10 +35,10 @@ class StatsFilters(Schema):
         description="SOATE code of a unit (its municipalities in your scope); all of your "
         "area when left out",
     )
-    date_from: dt.date | None = Field(
+    date_from: IsoDate | None = Field(
         None, alias="from", description="First day (occurred on); default 1 January two years ago"
     )
-    date_to: dt.date | None = Field(None, alias="to", description="Last day; default today")
+    date_to: IsoDate | None = Field(None, alias="to", description="Last day; default today")
     group: Literal["month", "year"] = Field("month", description="Count per month or per year")
     by: Literal["category", "iccs"] = Field(
         "category", description="Series per prevention category or per ICCS group"
@@ -91,10 +104,10 @@ class EvaluationFilters(Schema):
     comparison: list[UnitCode] = Field(
         description="SOATE codes of the comparison municipalities", max_length=200
     )
-    start: dt.date = Field(description="The day the intervention started")
+    start: IsoDate = Field(description="The day the intervention started")
     before_months: int = Field(12, ge=1, le=120, description="Length of the before period")
     after_months: int = Field(12, ge=1, le=120, description="Length of the after period")
-    end: dt.date | None = Field(
+    end: IsoDate | None = Field(
         None, description="Last day of the after period (instead of after_months)"
     )
 
