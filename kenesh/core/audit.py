@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import hashlib
 import uuid
 from typing import Any
 
@@ -25,10 +26,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _fingerprint(value: Any) -> str:
+    """A restricted value as the audit keeps it: whether it changed, never what it says."""
+    if value in (None, ""):
+        return ""
+    digest = hashlib.sha256(str(value).encode()).hexdigest()[:12]
+    return f"restricted:{digest}"
+
+
 def snapshot(obj: models.Model) -> Snapshot:
-    """The object's concrete field values (foreign keys as ids), JSON-safe."""
+    """The object's concrete field values (foreign keys as ids), JSON-safe.
+
+    Restricted fields (``restricted_fields`` on the model: narratives, reporters, personal
+    numbers) are recorded as a fingerprint: the log, which administrators read, shows that they
+    changed without copying restricted data into it.
+    """
+    hidden = frozenset(getattr(obj, "restricted_fields", ()))
     return {
-        field.attname: _plain(getattr(obj, field.attname))
+        field.attname: (
+            _fingerprint(getattr(obj, field.attname))
+            if field.attname in hidden
+            else _plain(getattr(obj, field.attname))
+        )
         for field in obj._meta.concrete_fields
         if field.attname not in {"created_at", "updated_at", "path", "password"}
     }

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_safe
 
 from kenesh.core.selectors import dashboard_for
@@ -28,6 +29,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@csrf_exempt  # nothing happens here; a session PATCH must get the JSON 404, not a CSRF page
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""
     return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -106,10 +106,3 @@ def incident_update(request: HttpRequest, incident_id: int, payload: IncidentPat
         actor=acting_user(request), incident=incident, data=_model_data(data, incident.unit)
     )
     return selectors.incident_get(user=request.user, pk=incident.pk)
-
-
-@router.api_operation(["GET", "PATCH"], "/incidents/{incident_id}", include_in_schema=False)
-def incident_not_a_number(request: HttpRequest, incident_id: str) -> NoReturn:
-    """An id that is not a number names no incident: 404 in the API's shape. Without this the
-    address would fall through to Django, whose CSRF check answers a session PATCH in HTML."""
-    raise Http404

@@ -153,3 +153,18 @@ def test_filters_by_category_and_iccs_prefix_read_the_stored_categories() -> Non
     assert not Incident.objects.in_category("livestock_theft").filter(pk=made.pk).exists()
     assert Incident.objects.under_iccs("02").filter(pk=made.pk).exists()
     assert not Incident.objects.under_iccs("05").filter(pk=made.pk).exists()
+
+
+def test_the_audit_log_records_that_restricted_fields_changed_but_not_their_content() -> None:
+    incident = incident_create(
+        actor=police(), data=incident_payload(narrative="Свидетель Асанов видел двоих")
+    )
+    incident_update(actor=police(), incident=incident, data={"narrative": "Другой текст"})
+    entries = AuditEntry.objects.filter(
+        object_id=str(incident.pk), app_label="incidents", model="incident"
+    ).order_by("pk")
+    logged = str([entry.changes for entry in entries])
+    assert "Асанов" not in logged and "Другой текст" not in logged
+    before, after = entries.last().changes["narrative"]  # type: ignore[union-attr]
+    assert before.startswith("restricted:") and after.startswith("restricted:")
+    assert before != after
