@@ -1,9 +1,10 @@
-"""Helpers for server-rendered pages: pagination and htmx fragments."""
+"""Helpers for server-rendered pages: pagination, htmx fragments and edit forms."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -37,3 +38,19 @@ def render_page_or_fragment(
     response = render(request, fragment if partial else template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def form_changes(form: forms.ModelForm[Any]) -> dict[str, Any]:
+    """The fields the user changed, with the instance reloaded as stored.
+
+    Validating a model form writes its values onto the instance; the service must see the
+    stored values as "before" so that the audit entry records the real change, and only it.
+    """
+    data = {name: form.cleaned_data[name] for name in form.changed_data}
+    form.instance.refresh_from_db()
+    return data
+
+
+def form_status(form: object) -> int:
+    """400 when a submitted form has errors, so clients and tests see the rejection."""
+    return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200

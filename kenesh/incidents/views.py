@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import acting_user
-from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
+from kenesh.core.pages import (
+    form_changes,
+    form_status,
+    paginate_page,
+    query_without_page,
+    render_page_or_fragment,
+)
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
 from kenesh.incidents import selectors, services
@@ -79,7 +84,7 @@ def incident_create_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The incident was registered."))
             return redirect("incidents:detail", pk=incident.pk)
     context = {"form": form, "bands": BAND_LABELS.values()}
-    return render(request, "incidents/incident_form.html", context, status=_status(form))
+    return render(request, "incidents/incident_form.html", context, status=form_status(form))
 
 
 @login_required
@@ -87,7 +92,7 @@ def incident_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk, action=Action.WRITE)
     form = IncidentForm(request.POST or None, instance=incident, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = _changes(form)
+        data = form_changes(form)
         try:
             services.incident_update(actor=acting_user(request), incident=form.instance, data=data)
         except ValidationError as exc:
@@ -96,7 +101,7 @@ def incident_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The incident was saved."))
             return redirect("incidents:detail", pk=incident.pk)
     context = {"form": form, "incident": incident, "bands": BAND_LABELS.values()}
-    return render(request, "incidents/incident_form.html", context, status=_status(form))
+    return render(request, "incidents/incident_form.html", context, status=form_status(form))
 
 
 def _category_labels(incident: Incident) -> list[str]:
@@ -112,16 +117,3 @@ def _people_table(incident: Incident, role: str) -> dict[str, Any]:
         if any(counts):
             rows.append({"sex": SEX_LABELS[sex], "counts": counts, "total": sum(counts)})
     return {"role": ROLE_LABELS[role], "rows": rows, "total": sum(row["total"] for row in rows)}
-
-
-def _changes(form: forms.ModelForm) -> dict[str, Any]:
-    """The fields the user changed, with the instance reloaded as stored: the pattern of the
-    organisation edit pages, so the service audits the real "before" and only what changed."""
-    data = {name: form.cleaned_data[name] for name in form.changed_data}
-    form.instance.refresh_from_db()
-    return data
-
-
-def _status(form: object) -> int:
-    """400 when a submitted form has errors, so clients and tests see the rejection."""
-    return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import acting_user
-from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
+from kenesh.core.pages import (
+    form_changes,
+    form_status,
+    paginate_page,
+    query_without_page,
+    render_page_or_fragment,
+)
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
 from kenesh.orgs import selectors, services
@@ -84,7 +87,7 @@ def organisation_create_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The organisation was saved."))
             return redirect("organisation-detail", pk=organisation.pk)
-    return render(request, "orgs/organisation_form.html", {"form": form}, status=_status(form))
+    return render(request, "orgs/organisation_form.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -92,7 +95,7 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk, action=Action.WRITE)
     form = OrganisationForm(request.POST or None, instance=organisation, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = _changes(form)
+        data = form_changes(form)
         try:
             services.organisation_update(
                 actor=acting_user(request), organisation=form.instance, data=data
@@ -103,7 +106,7 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The organisation was saved."))
             return redirect("organisation-detail", pk=organisation.pk)
     context = {"form": form, "organisation": organisation}
-    return render(request, "orgs/organisation_form.html", context, status=_status(form))
+    return render(request, "orgs/organisation_form.html", context, status=form_status(form))
 
 
 @require_safe
@@ -146,7 +149,7 @@ def working_group_create_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The working group was saved."))
             return redirect("working-group-detail", pk=group.pk)
-    return render(request, "orgs/working_group_form.html", {"form": form}, status=_status(form))
+    return render(request, "orgs/working_group_form.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -154,7 +157,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
     form = WorkingGroupForm(request.POST or None, instance=group, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = _changes(form)
+        data = form_changes(form)
         try:
             services.working_group_update(
                 actor=acting_user(request),
@@ -167,7 +170,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The working group was saved."))
             return redirect("working-group-detail", pk=group.pk)
     context = {"form": form, "group": group}
-    return render(request, "orgs/working_group_form.html", context, status=_status(form))
+    return render(request, "orgs/working_group_form.html", context, status=form_status(form))
 
 
 @login_required
@@ -189,7 +192,7 @@ def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The member was added."))
             return redirect("working-group-detail", pk=group.pk)
     context = {"form": form, "group": group}
-    return render(request, "orgs/member_form.html", context, status=_status(form))
+    return render(request, "orgs/member_form.html", context, status=form_status(form))
 
 
 @login_required
@@ -198,7 +201,7 @@ def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
     membership = selectors.membership_get(working_group=group, pk=membership_pk)
     form = MembershipForm(request.POST or None, instance=membership)
     if request.method == "POST" and form.is_valid():
-        data = _changes(form)
+        data = form_changes(form)
         try:
             services.membership_update(
                 actor=acting_user(request),
@@ -211,20 +214,4 @@ def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpR
             messages.success(request, _("The membership was saved."))
             return redirect("working-group-detail", pk=group.pk)
     context = {"form": form, "group": group, "membership": membership}
-    return render(request, "orgs/membership_form.html", context, status=_status(form))
-
-
-def _changes(form: forms.ModelForm) -> dict[str, Any]:
-    """The fields the user changed, with the instance reloaded as stored.
-
-    Validating a model form writes its values onto the instance; the service must see the
-    stored values as "before" so that the audit entry records the real change.
-    """
-    data = {name: form.cleaned_data[name] for name in form.changed_data}
-    form.instance.refresh_from_db()
-    return data
-
-
-def _status(form: object) -> int:
-    """400 when a submitted form has errors, so clients and tests see the rejection."""
-    return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200
+    return render(request, "orgs/membership_form.html", context, status=form_status(form))
