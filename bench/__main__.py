@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["scope_filter", "hotspots", "knox"]
+BENCHMARKS = ["scope_filter", "hotspots", "knox", "import_incidents"]
 
 
 def main(names: list[str]) -> None:

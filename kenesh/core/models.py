@@ -104,3 +104,36 @@ class ImportJob(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.filename}"
+
+
+class ImportMapping(TimeStampedModel):
+    """A saved header mapping: which header of an agency's own export fills which column.
+
+    ``mapping`` holds {column key: header in the file} for the columns whose header differs
+    from the documented default (``{"external_ref": "№ КУСП"}``); the others keep theirs.
+    """
+
+    kind = models.CharField(_("kind"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("saved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "name"], name="%(app_label)s_%(class)s_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.name}"
