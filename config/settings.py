@@ -8,6 +8,7 @@ background jobs in-process, debug off unless ``KENESH_DEBUG`` says otherwise. Pr
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -180,6 +181,13 @@ STORAGES = {
         )
     },
 }
+# Leaflet's files come from the django-leaflet wheel without installing the app: its admin
+# module imports GeoDjango (GDAL), which Kenesh does not use. The package is located without
+# importing it (its __init__ reads these settings).
+_leaflet = importlib.util.find_spec("leaflet")
+if _leaflet is None or _leaflet.origin is None:
+    raise ImproperlyConfigured("django-leaflet is not installed (pip install -e .).")
+STATICFILES_DIRS = [("leaflet", str(Path(_leaflet.origin).parent / "static" / "leaflet"))]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_MANIFEST_STRICT = False
 
