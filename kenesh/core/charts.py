@@ -205,11 +205,11 @@ def _chart(
         f'y2="{_f(bottom)}"/>'
         f'<line x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" y2="{_f(bottom)}"/></g>'
     )
-    # x labels: at most MAX_X_LABELS, evenly thinned, the last always shown.
-    every = max(1, math.ceil(n / MAX_X_LABELS))
+    # x labels: as many as fit side by side (at most MAX_X_LABELS), evenly thinned.
+    label_width = max(len(label) for label in x_labels) * FONT_SIZE * 0.62 + 10
+    fitting = max(2, min(MAX_X_LABELS, int(frame.plot_width // label_width)))
+    every = max(1, math.ceil(n / fitting))
     shown = [i for i in range(n) if i % every == 0]
-    if shown[-1] != n - 1 and (n - 1) - shown[-1] >= every / 2:
-        shown.append(n - 1)
     parts.append('<g class="chart-x-axis" fill="#495057" text-anchor="middle">')
     for index in shown:
         parts.append(
@@ -331,8 +331,8 @@ def line_chart(
     series: Sequence[Series],
     y_label: str = "",
     chart_id: str = "chart",
-    width: int = 640,
-    height: int = 300,
+    width: int = 480,
+    height: int = 260,
     value_format: Callable[[float], str] = format_number,
     integers: bool = False,
 ) -> SafeString:
@@ -364,8 +364,8 @@ def bar_chart(
     series: Sequence[Series],
     y_label: str = "",
     chart_id: str = "chart",
-    width: int = 640,
-    height: int = 300,
+    width: int = 480,
+    height: int = 260,
     value_format: Callable[[float], str] = format_number,
     integers: bool = False,
 ) -> SafeString:

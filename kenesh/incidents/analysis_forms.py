@@ -63,14 +63,17 @@ class EvaluationForm(BootstrapFormMixin, forms.Form):
         label=_("treated municipalities"),
         queryset=None,
         to_field_name="code",
-        help_text=_("Where the intervention took place."),
+        help_text=_("Where the intervention took place. Hold Ctrl (⌘ on a Mac) to choose several."),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     comparison = UnitMultipleChoiceField(
         label=_("comparison municipalities"),
         queryset=None,
         to_field_name="code",
-        help_text=_("Similar municipalities without the intervention."),
+        help_text=_(
+            "Similar municipalities without the intervention. Hold Ctrl (⌘ on a Mac) to choose "
+            "several."
+        ),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
     start = forms.DateField(label=_("start of the intervention"), widget=date_input())
@@ -86,6 +89,8 @@ class EvaluationForm(BootstrapFormMixin, forms.Form):
         max_value=trends.WINDOW_MONTHS_MAX,
         initial=12,
     )
+
+    field_order = ["category", "start", "before_months", "after_months", "treated", "comparison"]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

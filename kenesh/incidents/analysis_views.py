@@ -155,6 +155,8 @@ def crime_page(request: HttpRequest) -> HttpResponse:
     default_from, default_to = _default_period(today)
     data = request.GET.copy()
     data.setdefault("unit", code or next(iter(municipalities)))
+    data.setdefault("date_from", default_from.isoformat())
+    data.setdefault("date_to", default_to.isoformat())
     form = CrimeFilterForm(data, user=request.user)
     context: dict[str, Any] = {"form": form, "unit": None}
     if not form.is_valid():
