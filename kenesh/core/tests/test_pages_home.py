@@ -94,6 +94,19 @@ def test_the_navigation_shows_what_the_role_opens(client_as: ClientAs) -> None:
     assert 'href="/working-groups/"' in lcpc_page
     assert 'href="/audit/"' not in lcpc_page
     assert 'href="/admin/"' not in lcpc_page
+    assert 'href="/incidents/"' in lcpc_page
+    assert 'href="/analysis/hotspots/"' in lcpc_page
+
+
+def test_aggregate_only_roles_see_the_analysis_but_not_the_register(
+    client_as: ClientAs,
+) -> None:
+    for username in ("coordinator", "civil.jetioguz", "registrar.jetioguz"):
+        page = client_as(username).get("/").content.decode()
+        assert 'href="/incidents/"' not in page, username
+        for address in ("/analysis/crime/", "/analysis/hotspots/", "/analysis/near-repeat/",
+                        "/analysis/evaluation/"):  # fmt: skip
+            assert f'href="{address}"' in page, (username, address)
 
 
 def test_pages_carry_no_inline_script_and_a_strict_content_security_policy(
