@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kenesh.accounts.models import User
 from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
 from kenesh.incidents.categories import Category
@@ -206,6 +207,13 @@ def test_an_anonymous_caller_must_authenticate() -> None:
     assert Client().get(URL).status_code == 401
 
 
+def test_a_user_without_any_incident_role_is_forbidden() -> None:
+    client = Client()
+    client.force_login(User.objects.create_user("no.role", is_demo=True))
+    assert client.get(URL).status_code == 403
+    assert client.get(URL, {"unit": JETI_OGUZ}).status_code == 403
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -216,6 +224,7 @@ def test_an_anonymous_caller_must_authenticate() -> None:
         {"iccs_level": 3},
         {"category": "theft"},
         {"from": "yesterday"},
+        {"to": "0"},
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kenesh.accounts.models import User
 from kenesh.analytics.evaluation import did
 from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
@@ -226,6 +227,14 @@ def test_a_karakol_user_gets_404_for_jeti_oguz(
     assert (
         karakol_outsider.get(PAGE, query(treated=KARAKOL, comparison=JETI_OGUZ)).status_code == 404
     )
+
+
+def test_a_user_without_any_incident_role_is_forbidden(incidents: list[Incident]) -> None:
+    client = Client()
+    client.force_login(User.objects.create_user("no.role", is_demo=True))
+    assert client.get(URL, query()).status_code == 403
+    assert client.get(PAGE).status_code == 403
+    assert client.get(PAGE, query()).status_code == 403
 
 
 def test_an_anonymous_caller_must_authenticate() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from kenesh.accounts.models import User
 from kenesh.analytics.rates import rate_ratio
 from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
@@ -77,6 +78,13 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page() -> None:
     response = Client().get(URL, {"unit": JETI_OGUZ})
     assert response.status_code == 302
     assert "/login" in response["Location"]
+
+
+def test_a_user_without_any_incident_role_is_forbidden() -> None:
+    client = Client()
+    client.force_login(User.objects.create_user("no.role", is_demo=True))
+    assert client.get(URL).status_code == 403
+    assert client.get(URL, {"unit": JETI_OGUZ}).status_code == 403
 
 
 def test_a_karakol_user_gets_404_for_jeti_oguz(karakol_outsider: Client) -> None:
