@@ -203,3 +203,19 @@ def test_a_karakol_unit_is_not_offered_to_jeti_oguz(client_as: ClientAs) -> None
     html = client_as("lcpc.jetioguz").get(URL).content.decode()
     assert f'value="{JETI_OGUZ}"' in html
     assert f'value="{KARAKOL}"' not in html
+
+
+def test_a_municipality_without_population_shows_counts_and_says_why_there_is_no_rate(
+    client_as: ClientAs,
+) -> None:
+    Incident.objects.all().delete()
+    ak_dobo = AdministrativeUnit.objects.get(code="41702210805000")
+    incident(unit=ak_dobo, occurred_on=dt.date(2003, 4, 1), latitude=None, longitude=None)
+    response = client_as("coordinator").get(URL, {"unit": ak_dobo.code, **PERIOD})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'data-testid="rate-note"' in html
+    assert "No population is known" in html
+    comparison = svg_charts(html)[1]
+    unit_bars = comparison.findall(f".//{SVG}g[@data-series='0']/{SVG}rect")
+    assert unit_bars == []  # no rate, no bar; the rayon and the programme have theirs
