@@ -410,10 +410,6 @@ class RateChange:
     note: str | None
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if math.isfinite(value) else None
-
-
 def rate_change(
     *,
     user: User | AnonymousUser,
@@ -785,7 +781,3 @@ def evaluation_reading(found: Evaluation) -> str:
     }
     return f"{groups} {direction} {detail} {verdict}"
 
-
-def finite_or_none(value: float) -> float | None:
-    """JSON has no infinity or NaN: an undefined ratio is ``None``."""
-    return _finite(value)
