@@ -51,11 +51,14 @@ def query_errors(exc: DjangoValidationError) -> ValidationError:
     )
 
 
-def stats_period(date_from: dt.date | None, date_to: dt.date | None) -> tuple[dt.date, dt.date]:
-    """The dates asked for, defaults filled in (1 January two years ago to today), checked."""
-    today = timezone.localdate()
-    end = date_to or (today if date_from is None or date_from <= today else date_from)
-    start = date_from or dt.date(max(end.year - 2, 1), 1, 1)
+def stats_period(
+    user: Any, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[dt.date, dt.date]:
+    """The dates asked for, checked; without them, from 1 January two years before the last
+    recorded incident to that incident (:func:`trends.default_period`)."""
+    default_from, default_to = trends.default_period(user, timezone.localdate())
+    end = date_to or (default_to if date_from is None else max(default_to, date_from))
+    start = date_from or (default_from if date_to is None else dt.date(max(end.year - 2, 1), 1, 1))
     if start > end:
         raise query_errors(DjangoValidationError({"to": [_("The end lies before the start.")]}))
     if end.year - start.year >= trends.MAX_YEARS:
@@ -84,7 +87,7 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
     if filters.unit:
         unit = unit_get(user=request.user, code=filters.unit)
         require_at(request.user, Action.AGGREGATE, Resource.INCIDENTS, unit.path)
-    date_from, date_to = stats_period(filters.date_from, filters.date_to)
+    date_from, date_to = stats_period(request.user, filters.date_from, filters.date_to)
     found = trends.trend(
         user=request.user,
         area=unit,

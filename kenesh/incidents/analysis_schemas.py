@@ -36,9 +36,14 @@ class StatsFilters(Schema):
         "area when left out",
     )
     date_from: IsoDate | None = Field(
-        None, alias="from", description="First day (occurred on); default 1 January two years ago"
+        None,
+        alias="from",
+        description="First day (occurred on); default 1 January two years before the last "
+        "recorded incident",
     )
-    date_to: IsoDate | None = Field(None, alias="to", description="Last day; default today")
+    date_to: IsoDate | None = Field(
+        None, alias="to", description="Last day; default the last recorded incident (or today)"
+    )
     group: Literal["month", "year"] = Field("month", description="Count per month or per year")
     by: Literal["category", "iccs"] = Field(
         "category", description="Series per prevention category or per ICCS group"

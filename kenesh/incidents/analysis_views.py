@@ -51,10 +51,6 @@ class AreaFigures:
         return f"{ratio.lower:.2f} – {upper}"
 
 
-def _default_period(today: dt.date) -> tuple[dt.date, dt.date]:
-    return dt.date(today.year - 2, 1, 1), today
-
-
 def _area_figures(
     request: HttpRequest,
     *,
@@ -152,7 +148,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
     if not municipalities:
         return render(request, "incidents/analysis/crime_page.html", {"form": None})
     today = timezone.localdate()
-    default_from, default_to = _default_period(today)
+    default_from, default_to = trends.default_period(request.user, today)
     data = request.GET.copy()
     data.setdefault("unit", code or next(iter(municipalities)))
     data.setdefault("date_from", default_from.isoformat())

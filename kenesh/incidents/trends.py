@@ -122,6 +122,19 @@ def periods_between(date_from: dt.date, date_to: dt.date, group: Group) -> list[
     return periods
 
 
+def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date, dt.date]:
+    """1 January two years before the last incident recorded in the user's area, to that
+    incident's day (today when nothing is recorded, or the last lies in the future): a
+    register whose entry lags shows its latest data, not empty months."""
+    last = (
+        incidents_for(user=user, action=Action.AGGREGATE)
+        .order_by()
+        .aggregate(last=Max("occurred_on"))["last"]
+    )
+    end = min(last, today) if last is not None else today
+    return dt.date(max(end.year - 2, 1), 1, 1), end
+
+
 def period_label(period: Period) -> str:
     """ "Mar 2024" or "2024", in the active language."""
     if period.month is None:
@@ -780,4 +793,3 @@ def evaluation_reading(found: Evaluation) -> str:
         "ca": f"{found.comparison.rate_after:.1f}",
     }
     return f"{groups} {direction} {detail} {verdict}"
-

@@ -219,3 +219,13 @@ def test_a_municipality_without_population_shows_counts_and_says_why_there_is_no
     comparison = svg_charts(html)[1]
     unit_bars = comparison.findall(f".//{SVG}g[@data-series='0']/{SVG}rect")
     assert unit_bars == []  # no rate, no bar; the rayon and the programme have theirs
+
+
+def test_without_dates_the_page_shows_the_two_years_before_the_last_recorded_incident(
+    client_as: ClientAs,
+) -> None:
+    Incident.objects.all().delete()
+    incident(occurred_on=dt.date(2004, 5, 6))
+    html = client_as("lcpc.jetioguz").get(URL).content.decode()
+    assert 'value="2002-01-01"' in html and 'value="2004-05-06"' in html
+    assert len(svg_charts(html)[0].findall(f".//{SVG}circle")) == 29  # Jan 2002 – May 2004
