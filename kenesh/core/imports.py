@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -777,7 +777,8 @@ class JobProgress:
         self.job_id = job_id
         self._connection: Any = None
         if connection.vendor == "postgresql":
-            self._connection = connection.__class__(dict(connection.settings_dict), alias="import")
+            wrapper = connections[DEFAULT_DB_ALIAS]
+            self._connection = type(wrapper)(dict(wrapper.settings_dict), alias="import_progress")
 
     def __call__(self, done: int, expected: int) -> None:
         from kenesh.core.models import ImportJob
