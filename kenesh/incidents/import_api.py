@@ -134,6 +134,14 @@ def import_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     "/imports/{int:job_id}/rejects",
     response=responses(str),
     url_name="import_rejects",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "CSV: the file's columns and a reason column",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
     summary="The rejected rows of an import (CSV with a reason column)",
 )
 def import_rejects(request: HttpRequest, job_id: int) -> HttpResponse:
