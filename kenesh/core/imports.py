@@ -74,6 +74,9 @@ class Column:
     example: str = ""
     field: str = ""  # the model field (attname) the value lands in; defaults to the key
     description: str | Promise = ""
+    # Values repeat from row to row (codes, dates, counts): remember what each text parsed to.
+    # Only for parsers whose answer depends on the text alone, within one import.
+    repeats: bool = False
 
     @property
     def header(self) -> str:
@@ -321,8 +324,9 @@ class CsvReader(SheetReader):
         try:
             for cells in self._reader:
                 line += 1
-                if any(cell.strip() for cell in cells):
-                    yield line, [cell.strip() for cell in cells]
+                stripped = [cell.strip() for cell in cells]
+                if any(stripped):
+                    yield line, stripped
         except csv.Error as exc:
             raise ImportFileError(
                 [RowError(line + 1, "", _("The file is not a readable CSV."))]
@@ -495,8 +499,15 @@ def _run(
     located = resolve_columns(spec, reader.header, options.mapping)
     present = frozenset(column.key for _index, column in located)
     absent = {column.key: column.default for column in spec.columns if column.key not in present}
-    plan = [
-        (index, column.key, column.parse, column.required, column.default)
+    plan: Plan = [
+        (
+            index,
+            column.key,
+            column.parse,
+            column.required,
+            column.default,
+            {} if column.repeats else None,
+        )
         for index, column in located
     ]
     header_of = {column.key: reader.header[index] for index, column in located}
@@ -562,20 +573,35 @@ def _run(
         result.created = 0
 
 
+MEMO_LIMIT = 4096  # remembered texts per column: bounded, whatever the file's size
+_MISSING = object()
+
+Plan = list[tuple[int, str, Parser, bool, Any, dict[str, Any] | None]]
+
+
 def _parse_cells(
-    cells: list[str], plan: list[tuple[int, str, Parser, bool, Any]], absent: dict[str, Any]
+    cells: list[str], plan: Plan, absent: dict[str, Any]
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     # The innermost loop of every import (rows × columns): plain tuples, no attribute lookups.
     values: dict[str, Any] = dict(absent)
     problems: list[tuple[str, str]] = []
     width = len(cells)
-    for index, key, parse, required, default in plan:
+    for index, key, parse, required, default, memo in plan:
         text = cells[index] if index < width else ""
         if text:
+            if memo is not None:
+                value = memo.get(text, _MISSING)
+                if value is not _MISSING:
+                    values[key] = value
+                    continue
             try:
-                values[key] = parse(text)
+                value = parse(text)
             except ValidationError as exc:
                 problems.append((key, " ".join(str(m) for m in exc.messages)))
+                continue
+            values[key] = value
+            if memo is not None and len(memo) < MEMO_LIMIT:
+                memo[text] = value
         elif required:
             problems.append((key, _("This value is required.")))
         else:
@@ -706,31 +732,6 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
                     ]
                 )
     return len(objs)
-
-
-class PlannerStatistics:
-    """Keeps PostgreSQL's statistics of a table in step while one transaction fills it.
-
-    The table's statistics still describe it as it was before the import began, so after some
-    thousand rows the planner would keep choosing a plan for a small table (a scan of the
-    unit's rows instead of the unique index) and each batch's lookup would cost more than the
-    last. ANALYZE sees the transaction's own rows; it runs at 2,000 rows written, then each
-    time the count has doubled, so its cost stays a small share of the import.
-    """
-
-    def __init__(self, model: type[models.Model], first: int = 2_000, factor: int = 2):
-        self.model = model
-        self.written = 0
-        self._next = first
-        self._factor = factor
-
-    def grew(self, rows: int) -> None:
-        self.written += rows
-        if self.written < self._next or connection.vendor != "postgresql":
-            return
-        self._next = self.written * self._factor
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(self.model._meta.db_table)}")
 
 
 # ---------------------------------------------------------------------------------------------

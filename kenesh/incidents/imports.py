@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import psycopg
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -31,7 +32,6 @@ from kenesh.core.imports import (
     ImportSpec,
     InstanceFactory,
     ParsedRow,
-    PlannerStatistics,
     bulk_insert,
     import_job_create,
     parse_bool,
@@ -91,7 +91,6 @@ class IncidentImport(ImportSpec):
         self._iccs: set[str] = set(IccsCategory.objects.values_list("code", flat=True))
         self.columns = self._columns()
         self._new = InstanceFactory(Incident)
-        self._statistics = PlannerStatistics(Incident)
         self._categories: dict[tuple[str, str, str, bool], str] = {}
         self._field_column = {column.target: column.key for column in self.columns}
         self._field_column.update({"unit": "municipality", "settlement": "settlement"})
@@ -113,6 +112,7 @@ class IncidentImport(ImportSpec):
                 "municipality",
                 self._municipality,
                 required=True,
+                repeats=True,
                 field="unit_id",
                 example="41702210830000",
                 description="SOATE code of the aiyl aimak or city",
@@ -120,6 +120,7 @@ class IncidentImport(ImportSpec):
             Column(
                 "settlement",
                 self._settlement,
+                repeats=True,
                 field="settlement_id",
                 example="41702210830010",
                 description="SOATE code of the village, optional",
@@ -128,28 +129,37 @@ class IncidentImport(ImportSpec):
                 "iccs_code",
                 self._iccs_code,
                 required=True,
+                repeats=True,
                 field="iccs_id",
                 example="05025",
                 description="deepest known ICCS code",
             ),
-            Column("occurred_on", parse_date, required=True, example="2024-06-15"),
-            Column("occurred_at", parse_time, example="22:30"),
-            Column("reported_on", parse_date, required=True, example="2024-06-16"),
+            Column("occurred_on", parse_date, required=True, repeats=True, example="2024-06-15"),
+            Column("occurred_at", parse_time, repeats=True, example="22:30"),
+            Column("reported_on", parse_date, required=True, repeats=True, example="2024-06-16"),
             Column("latitude", parse_float(-90, 90), example="42.337"),
             Column("longitude", parse_float(-180, 180), example="78.224"),
             Column(
                 "status",
                 parse_choice(_choices("status")),
                 default="registered",
+                repeats=True,
                 example="registered",
             ),
-            Column("attempted", parse_bool, default=False, example="no"),
-            Column("context", parse_choice(Context.choices), default="none", example="none"),
-            Column("alcohol_or_drugs", parse_bool, default=False, example="no"),
+            Column("attempted", parse_bool, default=False, repeats=True, example="no"),
+            Column(
+                "context",
+                parse_choice(Context.choices),
+                default="none",
+                repeats=True,
+                example="none",
+            ),
+            Column("alcohol_or_drugs", parse_bool, default=False, repeats=True, example="no"),
             Column(
                 "relationship",
                 parse_choice(Relationship.choices),
                 default="unknown",
+                repeats=True,
                 example="stranger",
             ),
             Column("narrative", text(1_000_000), default="", example=""),
@@ -160,7 +170,7 @@ class IncidentImport(ImportSpec):
         ]
         examples = {"victims_male_30_59": "1", "offenders_male_14_17": "1"}
         columns += [
-            Column(name, count, default=0, example=examples.get(name, "0"))
+            Column(name, count, default=0, repeats=True, example=examples.get(name, "0"))
             for name in PEOPLE_FIELDS
         ]
         return columns
@@ -264,30 +274,45 @@ class IncidentImport(ImportSpec):
                 new.append(incident)
             seen.add(key)
         outcome.created = bulk_insert(Incident, new)
-        self._statistics.grew(outcome.created)
         return outcome
+
+
+REGISTERED_SQL = (
+    "SELECT unit_id, external_ref, id FROM ("
+    "SELECT k.unit_id, k.external_ref, ("
+    "SELECT i.id FROM {table} i "
+    "WHERE i.unit_id = k.unit_id AND i.external_ref = k.external_ref "
+    "AND i.external_ref <> '') AS id "
+    "FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, external_ref)"
+    ") AS found WHERE id IS NOT NULL"
+)
 
 
 def _registered(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """The ids of the incidents already registered under these (unit id, external reference).
 
-    One query per batch; on PostgreSQL with one array per municipality rather than a thousand
-    parameters. "<> ''" repeats the unique index's condition so the planner may use it.
+    One query per batch. "<> ''" repeats the unique index's condition so the planner may use
+    that partial index.
     """
+    if connection.vendor == "postgresql":
+        # The keys as two arrays, each looked up by a subquery: one probe of the unique index
+        # per key, whatever the planner believes about a table this transaction is filling
+        # (its statistics are stale: a join turns into a scan of the whole table per batch).
+        table = connection.ops.quote_name(Incident._meta.db_table)
+        units = [unit_id for unit_id, _ref in keys]
+        references = [ref for _unit_id, ref in keys]
+        connection.ensure_connection()
+        # A server-side binding cursor: Django's client-side binding would quote a thousand
+        # references into the SQL text in Python, which costs more than the query.
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(
+                REGISTERED_SQL.format(table=table),
+                [units, references],
+            )
+            return {(unit_id, ref): pk for unit_id, ref, pk in cursor.fetchall()}
     refs_by_unit: dict[int, list[str]] = {}
     for unit_id, ref in keys:
         refs_by_unit.setdefault(unit_id, []).append(ref)
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Incident._meta.db_table)
-        where = " OR ".join(["(unit_id = %s AND external_ref = ANY(%s))"] * len(refs_by_unit))
-        params: list[Any] = [item for pair in refs_by_unit.items() for item in pair]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT unit_id, external_ref, id FROM {table} "  # noqa: S608 - quoted name
-                f"WHERE ({where}) AND external_ref <> ''",
-                params,
-            )
-            return {(unit_id, ref): pk for unit_id, ref, pk in cursor.fetchall()}
     lookup = Q()
     for unit_id, refs in refs_by_unit.items():
         lookup |= Q(unit_id=unit_id, external_ref__in=refs)
