@@ -150,13 +150,13 @@ def _class_labels() -> dict[int, Any]:
     from django.utils.translation import gettext_lazy
 
     return {
-        3: gettext_lazy("hot spot, 99 % confidence"),
-        2: gettext_lazy("hot spot, 95 % confidence"),
-        1: gettext_lazy("hot spot, 90 % confidence"),
+        3: gettext_lazy("hot spot, confidence 99 %"),
+        2: gettext_lazy("hot spot, confidence 95 %"),
+        1: gettext_lazy("hot spot, confidence 90 %"),
         0: gettext_lazy("not significant"),
-        -1: gettext_lazy("cold spot, 90 % confidence"),
-        -2: gettext_lazy("cold spot, 95 % confidence"),
-        -3: gettext_lazy("cold spot, 99 % confidence"),
+        -1: gettext_lazy("cold spot, confidence 90 %"),
+        -2: gettext_lazy("cold spot, confidence 95 %"),
+        -3: gettext_lazy("cold spot, confidence 99 %"),
     }
 
 

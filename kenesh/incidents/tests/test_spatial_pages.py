@@ -61,7 +61,7 @@ def test_the_hotspot_page_shows_the_map_legend_and_table(thefts: None, client_as
     assert "/static/leaflet/leaflet.js" in page and "/static/incidents/hotspot_map.js" in page
     assert "40 incidents on the map in cells of 200 m" in page
     assert "1 incident has no location and is not mapped." in page
-    assert "hot spot, 99 % confidence</td>" in page  # the table fallback lists the cluster
+    assert "hot spot, confidence 99 %</td>" in page  # the table fallback lists the cluster
     assert "<script>" not in page and 'style="' not in page
 
 
