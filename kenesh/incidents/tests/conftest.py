@@ -4,6 +4,7 @@ users of another municipality."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from django.test import Client
@@ -54,3 +55,16 @@ def karakol_outsider(request: pytest.FixtureRequest, db: None) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def client_as(client_as: Callable[[str], Client]) -> Callable[[str], Client]:
+    """The root fixture's clients, asking for English: these tests read messages in English
+    (the default language is Kyrgyz; test_translated_pages checks ky and ru)."""
+
+    def make(username: str) -> Client:
+        client = client_as(username)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return client
+
+    return make
