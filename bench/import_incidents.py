@@ -129,7 +129,10 @@ def child(path: str) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {Incident._meta.db_table}")
-    spec = IncidentImport()
+    from kenesh.core.models import ImportJob
+
+    job = ImportJob.objects.create(kind="incidents", filename=Path(path).name, content=b"")
+    spec = IncidentImport(job=job)
     before = _rss_kib()
     start = time.perf_counter()
     with open(path, "rb") as stream:

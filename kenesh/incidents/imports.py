@@ -78,10 +78,15 @@ def _choices(name: str) -> list[tuple[Any, Any]]:
 
 
 class IncidentImport(ImportSpec):
-    """Incidents from a sheet, for ``user`` (``None``: a trusted operator at the console)."""
+    """Incidents from a sheet, for ``user`` (``None``: a trusted operator at the console).
+
+    ``job`` is the import the rows are written for; a reference repeated in a later batch of
+    the file is recognised by it, so every import that writes has one (without one, as for
+    templates, a repeat in a later batch would count as already registered).
+    """
 
     kind = KIND
-    batch_size = 1000
+    batch_size = 2000
 
     def __init__(self, *, user: User | AnonymousUser | None = None, job: ImportJob | None = None):
         self.user = user
@@ -195,6 +200,8 @@ class IncidentImport(ImportSpec):
         return unit
 
     def _unit(self, code: str) -> AdministrativeUnit | None:
+        if not (code.isascii() and code.isdigit()):  # SOATE codes are digits
+            return None
         if code not in self._units:
             self._units[code] = AdministrativeUnit.objects.filter(code=code).first()
         return self._units[code]
@@ -322,12 +329,14 @@ def _registered(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     }
 
 
-JUVENILE_FIELDS = [name for name in PEOPLE_FIELDS if name.endswith(JUVENILE_BANDS)]
+JUVENILE_OFFENDER_FIELDS = [
+    name for name in PEOPLE_FIELDS if name.startswith("offenders") and name.endswith(JUVENILE_BANDS)
+]
 
 
 def juvenile(values: dict[str, Any]) -> int:
     """Offenders aged under 18 among a row's values (as ``Incident.juvenile_offenders``)."""
-    return sum(values[name] for name in JUVENILE_FIELDS if name.startswith("offenders"))
+    return sum([values[name] for name in JUVENILE_OFFENDER_FIELDS])
 
 
 def _same(before: Incident, after: Incident, fields: list[str]) -> bool:

@@ -132,3 +132,27 @@ def test_a_template_of_another_type_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No such file"):
         run(str(tmp_path / "none.csv"))
+
+
+def test_importing_the_same_file_again_changes_nothing_and_audits_nothing_more(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(sheet([row(external_ref=f"A-{i}") for i in range(3)]))
+    run(str(path))
+    incidents = list(Incident.objects.order_by("pk").values())
+    audit = AuditEntry.objects.count()
+    out, _err = run(str(path))
+    assert "0 created, 3 already registered, 0 rejected." in out
+    assert list(Incident.objects.order_by("pk").values()) == incidents
+    assert AuditEntry.objects.count() == audit  # a job that wrote nothing is not audited
+    assert ImportJob.objects.count() == 2  # but both jobs are kept
+
+
+def test_a_nul_character_in_a_code_is_a_row_error_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(sheet([row(settlement="4170\x00")]))
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import", "incidents", str(path), "--language", "en", stderr=err)
+    assert "column settlement: No settlement has this code." in err.getvalue()
