@@ -40,10 +40,12 @@ from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
 from kenesh.geo.services import DATA_DIR
 from kenesh.incidents.models import (
     Context,
+    IccsCategory,
     Incident,
     Relationship,
     Status,
 )
+from kenesh.incidents.reference import iccs_load
 
 #: The seed of every random draw. Poisson noise on some 35 thefts a year in Jeti-Oguz is about
 #: ±6, enough to blur or exaggerate a halving on an unlucky seed; this one was picked among the
@@ -595,6 +597,9 @@ def demo_incidents_load() -> DemoIncidents:
     Sets the approximate boundaries of pilots without one. Writes with ``bulk_create``; the
     prevention categories are derived on each instance, since ``bulk_create`` skips ``save()``.
     """
+    # The ICCS table comes with a migration; a flushed database (the browser tests' live
+    # server) has lost it, so make sure it is there before incidents point at it.
+    iccs_load(IccsCategory)
     codes = pilot_codes()
     units = list(AdministrativeUnit.objects.filter(code__in=codes, latitude__isnull=False))
     populations: dict[str, dict[int, int]] = defaultdict(dict)
