@@ -324,7 +324,7 @@ class CsvReader(SheetReader):
         try:
             for cells in self._reader:
                 line += 1
-                stripped = [cell.strip() for cell in cells]
+                stripped = list(map(str.strip, cells))
                 if any(stripped):
                     yield line, stripped
         except csv.Error as exc:
