@@ -21,6 +21,15 @@ EXPECTED_PATHS = {
     "/api/v1/working-groups/{group_id}",
     "/api/v1/working-groups/{group_id}/members",
     "/api/v1/working-groups/{group_id}/members/{membership_id}",
+    "/api/v1/incidents",
+    "/api/v1/incidents/{incident_id}",
+    "/api/v1/incidents/stats",
+    "/api/v1/incidents/import",
+    "/api/v1/imports/{job_id}",
+    "/api/v1/imports/{job_id}/rejects",
+    "/api/v1/analytics/hotspots",
+    "/api/v1/analytics/near-repeat",
+    "/api/v1/analytics/evaluation",
 }
 
 
