@@ -26,6 +26,7 @@ import csv
 import datetime as dt
 import io
 import logging
+import operator
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -203,7 +204,7 @@ def parse_choice(choices: Iterable[tuple[Any, Any]]) -> Parser:
 # The spec a module provides
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedRow:
     """A row whose cells parsed: its line, its cells as read (for the rejects file) and the
     object the spec built from it."""
@@ -718,11 +719,12 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         copy.set_types(types)
-        for obj in objs:
-            if plain:
-                values = obj.__dict__
-                copy.write_row([values[name] for name in attnames])
-            else:
+        if plain:
+            row_of = operator.itemgetter(*attnames)  # the row's values in one C call
+            for obj in objs:
+                copy.write_row(row_of(obj.__dict__))
+        else:
+            for obj in objs:
                 copy.write_row(
                     [
                         f.get_db_prep_save(getattr(obj, f.attname), connection)
