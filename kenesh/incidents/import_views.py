@@ -19,6 +19,7 @@ from kenesh.core.scope import require_anywhere
 from kenesh.incidents.import_forms import IncidentImportForm
 from kenesh.incidents.imports import KIND, IncidentImport, incident_import_start
 
+RECENT_JOBS = 10
 REPORT_ROWS = 500  # the page lists this many errors; the rejects file has every one
 TEMPLATE_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -60,7 +61,13 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         )
         return redirect("incident_import:job", job_id=job.pk)
     status = 422 if form.is_bound and not form.is_valid() else 200
-    return render(request, "incidents/import/upload.html", {"form": form}, status=status)
+    recent = (
+        ImportJob.objects.defer("content", "rejects", "errors")
+        .filter(kind=KIND, created_by_id=request.user.pk)
+        .order_by("-created_at")[:RECENT_JOBS]
+    )
+    context = {"form": form, "recent": recent}
+    return render(request, "incidents/import/upload.html", context, status=status)
 
 
 @require_safe

@@ -226,3 +226,21 @@ def test_a_job_of_a_deleted_uploader_runs_as_nobody() -> None:
 
 def test_the_spec_columns_have_examples_for_every_required_column() -> None:
     assert all(column.example for column in IncidentImport().columns if column.required)
+
+
+def test_the_upload_page_lists_the_users_own_recent_imports(client_as: ClientAs) -> None:
+    mine = ImportJob.objects.create(
+        kind="incidents",
+        created_by=User.objects.get(username="police.jetioguz"),
+        filename="june.csv",
+        content=b"",
+    )
+    ImportJob.objects.create(
+        kind="incidents",
+        created_by=User.objects.get(username="police.karakol"),
+        filename="karakol-secret.csv",
+        content=b"",
+    )
+    page = client_as("police.jetioguz").get("/incidents/import/").content.decode()
+    assert f'href="/incidents/import/{mine.pk}/">june.csv</a>' in page
+    assert "karakol-secret.csv" not in page
