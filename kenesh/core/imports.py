@@ -25,6 +25,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import operator
 import time
@@ -290,7 +291,7 @@ class CsvReader(SheetReader):
         self._text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         first = self._text.readline()
         delimiter = max(";,\t", key=first.count) if first.strip() else ","
-        self._reader = csv.reader(itertools_chain([first], self._text), delimiter=delimiter)
+        self._reader = csv.reader(itertools.chain([first], self._text), delimiter=delimiter)
         try:
             self.header = [cell.strip() for cell in next(self._reader)]
         except StopIteration:
@@ -335,11 +336,6 @@ class CsvReader(SheetReader):
 
     def close(self) -> None:
         self._text.detach()
-
-
-def itertools_chain(first: list[str], rest: Iterable[str]) -> Iterator[str]:
-    yield from first
-    yield from rest
 
 
 class XlsxReader(SheetReader):
