@@ -900,10 +900,14 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
                 _("Checked %(rows)d rows: %(rejected)d have errors. Nothing was written.") % counts
             )
         return (
-            _("Checked %(rows)d rows: no errors. Nothing was written (validation only).") % counts
+            _(
+                "Checked %(rows)d rows: no errors; %(created)d would be created, %(unchanged)d "
+                "are already registered. Nothing was written (validation only)."
+            )
+            % counts
         )
     if result.errors and not result.written and not result.created:
-        return _("%(rejected)d rows have errors: nothing was written.") % counts
+        return _("Rows with errors: %(rejected)d; nothing was written.") % counts
     return (
         _("%(created)d created, %(unchanged)d already registered, %(rejected)d rejected.") % counts
     )
