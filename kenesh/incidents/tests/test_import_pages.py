@@ -153,6 +153,7 @@ def test_the_job_stores_the_language_of_the_page(
     job = ImportJob.objects.get()
     assert job.language == "ru"
     assert job.errors[0][:2] == [2, "status"]
+    assert job.errors[0][2].startswith("Выберите")  # "Choose one of: ..." in Russian
 
 
 def test_skip_invalid_offers_the_rejected_rows_for_download(

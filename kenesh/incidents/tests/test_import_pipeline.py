@@ -306,3 +306,19 @@ def test_blank_rows_are_skipped_but_keep_their_line_number() -> None:
     )
     result = import_bytes(content)
     assert [(line, column) for line, column, _reason in errors_of(result)] == [(4, "status")]
+
+
+@pytest.mark.parametrize(
+    ("language", "territory", "required"),
+    [
+        ("en", "This municipality is not in your territory.", "This value is required."),
+        ("ru", "Этот муниципалитет не относится к вашей территории.", "Это значение обязательно."),
+        ("ky", "Бул муниципалитет сиздин аймагыңызга кирбейт.", "Бул маани милдеттүү."),
+    ],
+)
+def test_the_report_is_in_the_language_of_the_import(
+    language: str, territory: str, required: str
+) -> None:
+    rows = [row(municipality=KARAKOL, settlement=""), row(external_ref="")]
+    result = import_bytes(sheet(rows), user=police(), language=language)
+    assert errors_of(result) == [(2, "municipality", territory), (3, "external_ref", required)]
