@@ -530,3 +530,14 @@ def test_an_incident_cannot_be_moved_to_another_municipality(
 
     assert response.status_code == 400
     assert Incident.objects.get(pk=jeti_oguz_incident.pk).unit.code == JETI_OGUZ
+
+
+@pytest.mark.parametrize(
+    ("username", "shown"), [("police.jetioguz", True), ("lcpc.jetioguz", False)]
+)
+def test_the_list_offers_registering_and_importing_to_those_who_may_write(
+    client_as: ClientAs, username: str, shown: bool
+) -> None:
+    page = client_as(username).get("/incidents/").content.decode()
+    assert (f'href="{CREATE}"' in page) is shown
+    assert ('href="/incidents/import/"' in page) is shown
