@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -152,6 +153,22 @@ class PeopleCounts(models.Model):
         return sum(int(getattr(self, name)) for name in people_fields(role, bands=bands))
 
 
+_today_cache: tuple[float, dt.date] = (-1.0, dt.date.min)
+
+
+def local_today() -> dt.date:
+    """Today in the project's time zone, recomputed at most once a second.
+
+    ``timezone.localdate()`` converts through zoneinfo on every call; an import validates
+    tens of thousands of rows a second and every one asks whether its dates lie in the future.
+    """
+    global _today_cache
+    now = time.monotonic()
+    if now - _today_cache[0] > 1.0:
+        _today_cache = (now, timezone.localdate())
+    return _today_cache[1]
+
+
 class IncidentQuerySet(ScopedQuerySet["Incident"]):
     scope_lookup = "unit"
 
@@ -289,7 +306,7 @@ class Incident(PeopleCounts, TimeStampedModel):
             errors["settlement"] = _("The settlement must lie in the municipality.")
         elif settlement is not None and settlement.level != Level.SETTLEMENT:
             errors["settlement"] = _("Choose a settlement.")
-        today = timezone.localdate()
+        today = local_today()
         if isinstance(self.occurred_on, dt.date) and self.occurred_on > today:
             errors["occurred_on"] = _("The date lies in the future.")
         if isinstance(self.reported_on, dt.date):
