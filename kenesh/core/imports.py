@@ -507,6 +507,7 @@ def _run(
         )
         for index, column in located
     ]
+    plan, groups = _group_plan(plan)
     header_of = {column.key: reader.header[index] for index, column in located}
     rejects = RejectsWriter(options.rejects if options.skip_invalid else None, reader.header)
     expected = reader.estimated_rows
@@ -544,7 +545,7 @@ def _run(
             bad: list[tuple[int, list[str], list[tuple[str, str]]]] = []
             for line, cells in reader.rows():
                 result.total_rows += 1
-                values, problems = _parse_cells(cells, plan, absent)
+                values, problems = _parse_cells(cells, plan, absent, groups)
                 obj = None
                 if not problems:
                     obj, refused = spec.build(values, present)
@@ -576,13 +577,70 @@ _MISSING = object()
 Plan = list[tuple[int, str, Parser, bool, Any, dict[str, Any] | None]]
 
 
+@dataclass(frozen=True)
+class ColumnGroup:
+    """Optional columns that share a parser and a default (the 36 people counts of an
+    incident). Their texts are looked up together in one memo of parsed values, at C speed
+    (``map(memo.get, ...)``); a row with a text not seen before takes the members one by one,
+    which parses, reports errors and teaches the memo."""
+
+    cells_of: Callable[[list[str]], tuple[str, ...]]
+    last_index: int
+    keys: tuple[str, ...]
+    memo: dict[str, Any]
+    members: Plan
+
+
+GROUP_MIN_COLUMNS = 8
+
+
+def _group_plan(plan: Plan) -> tuple[Plan, list[ColumnGroup]]:
+    """Split ``plan`` into single columns and :class:`ColumnGroup` s (see there)."""
+    by_parser: dict[tuple[int, Any], Plan] = {}
+    for entry in plan:
+        _index, _key, parse, required, default, memo = entry
+        if not required and memo is not None and isinstance(default, int | str):
+            by_parser.setdefault((id(parse), default), []).append(entry)
+    groups: list[ColumnGroup] = []
+    grouped: set[str] = set()
+    for (_parser, default), members in by_parser.items():
+        if len(members) < GROUP_MIN_COLUMNS:
+            continue
+        groups.append(
+            ColumnGroup(
+                cells_of=operator.itemgetter(*(m[0] for m in members)),
+                last_index=max(m[0] for m in members),
+                keys=tuple(m[1] for m in members),
+                memo={"": default},
+                members=members,
+            )
+        )
+        grouped.update(m[1] for m in members)
+    return [entry for entry in plan if entry[1] not in grouped], groups
+
+
 def _parse_cells(
-    cells: list[str], plan: Plan, absent: dict[str, Any]
+    cells: list[str], plan: Plan, absent: dict[str, Any], groups: Sequence[ColumnGroup] = ()
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     # The innermost loop of every import (rows × columns): plain tuples, no attribute lookups.
     values: dict[str, Any] = dict(absent)
     problems: list[tuple[str, str]] = []
     width = len(cells)
+    for group in groups:
+        if width > group.last_index:
+            texts = group.cells_of(cells)
+            parsed = list(map(group.memo.get, texts))
+            if None not in parsed:
+                values.update(zip(group.keys, parsed, strict=True))
+                continue
+        values_of_group, group_problems = _parse_cells(cells, group.members, {})
+        values.update(values_of_group)
+        problems.extend(group_problems)
+        if len(group.memo) < MEMO_LIMIT:
+            for index, key, *_rest in group.members:
+                text = cells[index] if index < width else ""
+                if key in values_of_group and text not in group.memo:
+                    group.memo[text] = values_of_group[key]
     for index, key, parse, required, default, memo in plan:
         text = cells[index] if index < width else ""
         if text:

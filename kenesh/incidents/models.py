@@ -190,6 +190,9 @@ class Incident(PeopleCounts, TimeStampedModel):
         verbose_name=_("municipality"),
         on_delete=models.PROTECT,
         related_name="incidents",
+        # (unit, occurred_on) and (unit, external_ref) both start with the unit: a third index
+        # would only slow down every insert.
+        db_index=False,
     )
     settlement = models.ForeignKey(
         "geo.AdministrativeUnit",

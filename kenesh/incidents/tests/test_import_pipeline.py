@@ -322,3 +322,42 @@ def test_the_report_is_in_the_language_of_the_import(
     rows = [row(municipality=KARAKOL, settlement=""), row(external_ref="")]
     result = import_bytes(sheet(rows), user=police(), language=language)
     assert errors_of(result) == [(2, "municipality", territory), (3, "external_ref", required)]
+
+
+def test_people_counts_are_read_right_whatever_was_remembered_from_earlier_rows() -> None:
+    # The 36 count columns are looked up together in a memo of parsed texts; a text first seen
+    # late, a bad text after good ones and an empty cell must each come out as if read alone.
+    rows = [row(external_ref=f"C-{n}") for n in range(3)]
+    rows[1].update(victims_female_0_13="3", offenders_male_14_17="")
+    rows[2].update(victims_female_0_13="3", offenders_male_14_17="12", victims_male_60_plus="1")
+    # Every text of this row has been seen by now, so it is read from the memo alone.
+    rows.append(
+        row(
+            external_ref="C-3",
+            victims_female_0_13="12",
+            offenders_male_14_17="",
+            victims_male_60_plus="3",
+        )
+    )
+    rows.append(row(external_ref="C-bad", victims_female_0_13="3", offenders_male_18_29="x"))
+    result = import_bytes(sheet(rows), skip_invalid=True)
+    assert [(line, col) for line, col, _reason in errors_of(result)] == [
+        (6, "offenders_male_18_29")
+    ]
+    got = {
+        incident.external_ref: (
+            incident.victims_female_0_13,
+            incident.offenders_male_14_17,
+            incident.victims_male_60_plus,
+            incident.victims_male_30_59,
+        )
+        for incident in Incident.objects.all()
+    }
+    expected_victims = int(row().get("victims_male_30_59") or 0)
+    assert got == {
+        "C-0": (int(row().get("victims_female_0_13") or 0),
+                int(row().get("offenders_male_14_17") or 0), 0, expected_victims),
+        "C-1": (3, 0, 0, expected_victims),
+        "C-2": (3, 12, 1, expected_victims),
+        "C-3": (12, 0, 3, expected_victims),
+    }  # fmt: skip
