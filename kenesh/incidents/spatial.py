@@ -18,6 +18,7 @@ on the incidents' UTM coordinates in metres and their dates as whole days.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyproj
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -42,6 +44,7 @@ from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_at
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.selectors import unit_get
+from kenesh.incidents import models as incident_models
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 
@@ -58,7 +61,9 @@ CELL_M_DEFAULT = 500
 MAX_GRID_CELLS = 1_000_000
 MAX_MAP_CELLS = 20_000
 
-#: Ratcliffe's Near Repeat Calculator defaults: 5 bands of doubling distance, 5 weeks.
+#: Five bands of doubling distance and five weeks, as Ratcliffe's Near Repeat Calculator offers.
+#: Bands are half-open, [a, b): the time edges 0,7 hold pairs 0 to 6 whole days apart (labelled
+#: "0–6 days"); Ratcliffe's inclusive "0 to 7 days" is edges 0,8 here (docs/spatial.md).
 DEFAULT_SPACE_EDGES_M = (0.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
 DEFAULT_TIME_EDGES_DAYS = (0.0, 7.0, 14.0, 21.0, 28.0, 35.0)
 PERMUTATIONS_DEFAULT = 99
@@ -72,6 +77,8 @@ MAX_PAIR_PERMUTATIONS = 300_000_000
 MAX_EDGES = 11
 MAX_SPACE_EDGE_M = 20_000.0
 MAX_TIME_EDGE_DAYS = 3_650.0
+#: The register's first day: an earlier period is a typing error (models.MIN_DATE once defined).
+EARLIEST_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
 #: Significance for the plain-language reading of a Knox cell.
 NEAR_REPEAT_ALPHA = 0.05
 
@@ -83,6 +90,11 @@ class AnalysisRefused(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def earliest_date_message() -> str:
+    """Why a date before :data:`EARLIEST_DATE` is refused (the incident form's words)."""
+    return _("Dates before 1991 are not accepted; check the year.")
 
 
 def analysis_unit(*, user: User | AnonymousUser, code: str) -> AdministrativeUnit:
@@ -330,8 +342,9 @@ def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
 # --- Near repeats ----------------------------------------------------------------------------
 
 
-def parse_edges(text: str, *, field: str, maximum: float) -> tuple[float, ...]:
-    """Band edges from "0,100,200": 2 to 11 numbers, strictly increasing, from 0 to ``maximum``."""
+def parse_edges(text: str, *, field: str, maximum: float, whole: bool = False) -> tuple[float, ...]:
+    """Band edges from "0,100,200": 2 to 11 numbers, strictly increasing, from 0 to ``maximum``;
+    whole numbers when ``whole`` (time edges: dates are whole days)."""
     parts = [part.strip() for part in text.split(",")]
     try:
         edges = tuple(float(part) for part in parts)
@@ -347,9 +360,27 @@ def parse_edges(text: str, *, field: str, maximum: float) -> tuple[float, ...]:
         raise AnalysisRefused(
             field, _("Band edges must lie between 0 and %(max)s.") % {"max": f"{maximum:g}"}
         )
+    if whole and not all(edge.is_integer() for edge in edges):
+        raise AnalysisRefused(field, _("Time band edges are whole numbers of days."))
     if any(later <= earlier for earlier, later in itertools.pairwise(edges)):
         raise AnalysisRefused(field, _("Band edges must increase."))
     return edges
+
+
+def space_band_label(start: float, end: float) -> str:
+    """A distance band ``start <= d < end`` in metres: "less than 100 m", "100 to under 200 m"."""
+    if start == 0:
+        return _("less than %(end)s m") % {"end": _number(end)}
+    return _("%(start)s to under %(end)s m") % {"start": _number(start), "end": _number(end)}
+
+
+def time_band_label(start: float, end: float) -> str:
+    """A time band ``start <= |t_i - t_j| < end`` over whole days, named by the days it holds,
+    both inclusive as in Ratcliffe's calculator: edges 0 and 7 are "0–6 days"."""
+    first, last = int(start), int(end) - 1
+    if first == last:
+        return ngettext("%(day)d day", "%(day)d days", first) % {"day": first}
+    return _("%(first)d–%(last)d days") % {"first": first, "last": last}
 
 
 @dataclass(frozen=True)
@@ -358,6 +389,8 @@ class KnoxBand:
     space_to: float
     time_from: float
     time_to: float
+    space_label: str
+    time_label: str
     observed: int
     expected: float
     ratio: float | None
@@ -402,34 +435,24 @@ def near_repeat_reading(
     ratio: float,
     event: str,
 ) -> str:
-    """One sentence for a Knox cell, as Ratcliffe's calculator words it."""
+    """One sentence for a Knox cell, in the words of Ratcliffe's calculator, with the bands as
+    computed: distances below the upper edge, whole days both inclusive."""
     values = {
         "space_from": _number(space_from),
         "space_to": _number(space_to),
-        "time_from": _number(time_from),
-        "time_to": _number(time_to),
+        "days": time_band_label(time_from, time_to),
         "ratio": f"{ratio:.1f}",
         "event": event,
     }
-    if space_from == 0 and time_from == 0:
+    if space_from == 0:
         text = _(
-            "Within %(space_to)s m and %(time_to)s days of %(event)s, the risk of another is "
+            "Less than %(space_to)s m and %(days)s away from %(event)s, the risk of another is "
             "%(ratio)s times the expected."
-        )
-    elif space_from == 0:
-        text = _(
-            "Within %(space_to)s m and %(time_from)s to %(time_to)s days after %(event)s, the "
-            "risk of another is %(ratio)s times the expected."
-        )
-    elif time_from == 0:
-        text = _(
-            "%(space_from)s to %(space_to)s m away and within %(time_to)s days of %(event)s, "
-            "the risk of another is %(ratio)s times the expected."
         )
     else:
         text = _(
-            "%(space_from)s to %(space_to)s m away and %(time_from)s to %(time_to)s days after "
-            "%(event)s, the risk of another is %(ratio)s times the expected."
+            "%(space_from)s to under %(space_to)s m and %(days)s away from %(event)s, the risk "
+            "of another is %(ratio)s times the expected."
         )
     return text % values
 
@@ -491,6 +514,8 @@ def near_repeat_table(
             _("The number of permutations must lie between 1 and %(max)d.")
             % {"max": PERMUTATIONS_MAX},
         )
+    if not all(float(edge).is_integer() for edge in time_edges_days):
+        raise AnalysisRefused("time_edges", _("Time band edges are whole numbers of days."))
     x, y, days, epsg, not_mapped = event_arrays(user=user, filters=filters)
     n_space, n_time = len(space_edges_m) - 1, len(time_edges_days) - 1
     result: KnoxResult | None = None
@@ -542,6 +567,8 @@ def near_repeat_table(
                     space_to=float(space_edges_m[k + 1]),
                     time_from=float(time_edges_days[m]),
                     time_to=float(time_edges_days[m + 1]),
+                    space_label=space_band_label(space_edges_m[k], space_edges_m[k + 1]),
+                    time_label=time_band_label(time_edges_days[m], time_edges_days[m + 1]),
                     observed=observed,
                     expected=expected,
                     ratio=ratio,

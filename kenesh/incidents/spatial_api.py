@@ -68,7 +68,10 @@ def near_repeat(request: HttpRequest, query: Query[NearRepeatFilters]) -> dict[s
             query.space_edges, field="space_edges", maximum=spatial.MAX_SPACE_EDGE_M
         )
         time_edges = spatial.parse_edges(
-            query.time_edges, field="time_edges", maximum=spatial.MAX_TIME_EDGE_DAYS
+            query.time_edges,
+            field="time_edges",
+            maximum=spatial.MAX_TIME_EDGE_DAYS,
+            whole=True,
         )
         filters = _filters(request, query)
         assert filters.unit is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -42,6 +43,18 @@ class _IncidentSelectionForm(BootstrapFormMixin, forms.Form):
             ("", _("All categories")),
             *((value, str(label).capitalize()) for value, label in Category.choices),
         ]
+
+    def clean_date_from(self) -> dt.date | None:
+        return self._not_too_early(self.cleaned_data.get("date_from"))
+
+    def clean_date_to(self) -> dt.date | None:
+        return self._not_too_early(self.cleaned_data.get("date_to"))
+
+    @staticmethod
+    def _not_too_early(value: dt.date | None) -> dt.date | None:
+        if value is not None and value < spatial.EARLIEST_DATE:
+            raise forms.ValidationError(spatial.earliest_date_message(), code="too_early")
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -86,10 +99,12 @@ class NearRepeatForm(_IncidentSelectionForm):
         return self._edges("space_edges", spatial.MAX_SPACE_EDGE_M)
 
     def clean_time_edges(self) -> tuple[float, ...]:
-        return self._edges("time_edges", spatial.MAX_TIME_EDGE_DAYS)
+        return self._edges("time_edges", spatial.MAX_TIME_EDGE_DAYS, whole=True)
 
-    def _edges(self, name: str, maximum: float) -> tuple[float, ...]:
+    def _edges(self, name: str, maximum: float, *, whole: bool = False) -> tuple[float, ...]:
         try:
-            return spatial.parse_edges(self.cleaned_data[name], field=name, maximum=maximum)
+            return spatial.parse_edges(
+                self.cleaned_data[name], field=name, maximum=maximum, whole=whole
+            )
         except spatial.AnalysisRefused as exc:
             raise forms.ValidationError(exc.message) from exc

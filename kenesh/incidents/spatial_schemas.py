@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from kenesh.incidents.categories import Category
@@ -16,8 +16,10 @@ from kenesh.incidents.spatial import (
     CELL_M_DEFAULT,
     CELL_M_MAX,
     CELL_M_MIN,
+    EARLIEST_DATE,
     PERMUTATIONS_DEFAULT,
     PERMUTATIONS_MAX,
+    earliest_date_message,
 )
 
 DEFAULT_SPACE_EDGES = "0,100,200,400,800,1600"
@@ -34,16 +36,26 @@ def _iso_date_only(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+def _not_too_early(value: dt.date) -> dt.date:
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("date_too_early", str(earliest_date_message()))
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only), AfterValidator(_not_too_early)]
 
 
 class _PeriodFilters(Schema):
     unit: str = Field(max_length=14, description="SOATE code of the unit to analyse")
     date_from: IsoDate | None = Field(
-        None, alias="from", description="First day of the period (occurred on, inclusive)"
+        None,
+        alias="from",
+        description=f"First day of the period (occurred on, inclusive; {EARLIEST_DATE} or later)",
     )
     date_to: IsoDate | None = Field(
-        None, alias="to", description="Last day of the period (occurred on, inclusive)"
+        None,
+        alias="to",
+        description=f"Last day of the period (occurred on, inclusive; {EARLIEST_DATE} or later)",
     )
     category: Category | None = Field(None, description="Prevention category")
 
@@ -74,7 +86,10 @@ class NearRepeatFilters(_PeriodFilters):
     time_edges: str = Field(
         DEFAULT_TIME_EDGES,
         max_length=200,
-        description="Time band edges in days, comma-separated, increasing from 0 or more",
+        description=(
+            "Time band edges in whole days, comma-separated, increasing from 0 or more; a band "
+            "[a, b) holds pairs a to b - 1 days apart"
+        ),
     )
     permutations: int = Field(
         PERMUTATIONS_DEFAULT,
@@ -122,8 +137,14 @@ class HotspotsOut(Schema):
 class KnoxBandOut(Schema):
     space_from: float = Field(description="Metres, inclusive")
     space_to: float = Field(description="Metres, exclusive")
-    time_from: float = Field(description="Days, inclusive")
-    time_to: float = Field(description="Days, exclusive")
+    time_from: float = Field(description="Whole days apart, inclusive")
+    time_to: float = Field(
+        description="Whole days apart, exclusive: edges 0 and 7 hold 0 to 6 days"
+    )
+    space_label: str = Field(description='The distance band in words, e.g. "less than 100 m"')
+    time_label: str = Field(
+        description='The days the band holds, both inclusive, e.g. "0–6 days" for edges 0 and 7'
+    )
     observed: int
     expected: float
     ratio: float | None = Field(description="observed / expected; null where expected is 0")

@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pyproj
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from kenesh.analytics.nearrepeat import knox
 from kenesh.core.demo import JETI_OGUZ
+from kenesh.incidents import spatial
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
 
@@ -110,15 +113,76 @@ def test_significant_bands_are_read_in_plain_language(events: list[Any], client_
     body = get(client_as("lcpc.jetioguz"), category="livestock_theft", permutations=99).json()
     first = body["bands"][0]
     assert first["significant"] and first["ratio"] > 1 and first["p"] < 0.05
+    assert first["space_label"] == "less than 100 m" and first["time_label"] == "0–6 days"
     assert first["reading"] == (
-        f"Within 100 m and 7 days of an incident of livestock theft, the risk of another is "
-        f"{first['ratio']:.1f} times the expected."
+        f"Less than 100 m and 0–6 days away from an incident of livestock theft, the risk of "
+        f"another is {first['ratio']:.1f} times the expected."
     )
     for band in body["bands"]:
         assert bool(band["reading"]) == band["significant"]
         assert band["significant"] == (
             band["ratio"] is not None and band["ratio"] > 1 and band["p"] < 0.05
         )
+
+
+def days_in(label: str) -> range:
+    """The whole days a time band's label names: "7–13 days" or "1 day"."""
+    numbers = [int(number) for number in re.findall(r"\d+", label)]
+    return range(numbers[0], numbers[-1] + 1)
+
+
+def test_a_pair_exactly_one_week_apart_is_in_the_second_band_and_its_label_says_so(
+    db: None, client_as: Any
+) -> None:
+    """Pairs 0, 6, 7, 13 and 14 days apart, each at one place kilometres from the others: the
+    label of every time band names exactly the whole days of the pairs counted in it."""
+    Incident.objects.all().delete()
+    gaps = [0, 6, 7, 13, 14]
+    made: list[tuple[float, float, dt.date]] = []
+    for k, gap in enumerate(gaps):
+        lat, lon = CENTRE[0] + 0.03 * k, CENTRE[1]
+        for day in (START, START + dt.timedelta(days=gap)):
+            IncidentFactory(latitude=lat, longitude=lon, occurred_on=day)
+            made.append((lat, lon, day))
+    body = get(client_as("lcpc.jetioguz"), permutations=9, time_edges="0,7,14,21").json()
+    first_row = body["bands"][:3]
+    assert [band["time_label"] for band in first_row] == ["0–6 days", "7–13 days", "14–20 days"]
+    assert body["bands"][3]["space_label"] == "100 to under 200 m"
+    for band in first_row:
+        assert band["space_label"] == "less than 100 m"
+        brute_force = sum(
+            1
+            for (lat1, lon1, d1), (lat2, lon2, d2) in itertools.combinations(made, 2)
+            if (lat1, lon1) == (lat2, lon2) and abs((d1 - d2).days) in days_in(band["time_label"])
+        )
+        assert band["observed"] == brute_force
+    assert [band["observed"] for band in first_row] == [2, 2, 1]  # 7 days: second band
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        (0, 7, "0–6 days"),
+        (7, 14, "7–13 days"),
+        (0, 1, "0 days"),
+        (1, 2, "1 day"),
+        (0, 8, "0–7 days"),
+    ],
+)
+def test_time_band_labels_name_whole_days_inclusively(start: int, end: int, label: str) -> None:
+    with translation.override("en"):
+        assert spatial.time_band_label(start, end) == label
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [(0, 100, "less than 100 m"), (100, 200, "100 to under 200 m"), (0, 0.5, "less than 0.5 m")],
+)
+def test_distance_band_labels_say_the_upper_edge_is_excluded(
+    start: float, end: float, label: str
+) -> None:
+    with translation.override("en"):
+        assert spatial.space_band_label(start, end) == label
 
 
 def test_fewer_than_two_events_give_an_empty_table(db: None, client_as: Any) -> None:
@@ -141,6 +205,7 @@ def test_fewer_than_two_events_give_an_empty_table(db: None, client_as: Any) -> 
         {"space_edges": ",".join(str(v) for v in range(20))},
         {"time_edges": "0,nan"},
         {"time_edges": "0,inf"},
+        {"time_edges": "0,7.5,14"},
         {"permutations": 0},
         {"permutations": 1000},
         {"category": "poaching"},

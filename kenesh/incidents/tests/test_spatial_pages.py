@@ -114,8 +114,12 @@ def test_the_near_repeat_page_shows_the_knox_table_and_readings(
     assert 'data-testid="knox-table"' in page
     assert "40 incidents with a location, 99 permutations." in page
     assert "1 incident has no location and is left out." in page
-    assert "Within 200 m and 7 days of an incident of livestock theft" in page
+    assert "Less than 200 m and 0–6 days away from an incident of livestock theft" in page
     assert page.count('<th scope="row"') == 2
+    header = page.split('data-testid="knox-table"', 1)[1].split("</thead>", 1)[0]
+    assert ">0–6 days</th>" in header and ">7–13 days</th>" in header
+    assert "0–7 days" not in page
+    assert ">less than 200 m</th>" in page and ">200 to under 400 m</th>" in page
 
 
 def test_bad_band_edges_are_a_message_and_the_form_keeps_them(thefts: None, client_as: Any) -> None:
