@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
 import uuid
 from typing import Any
 
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from kenesh.accounts.models import AuditAction, AuditEntry, User
 
@@ -27,11 +27,15 @@ def _plain(value: Any) -> Any:
 
 
 def _fingerprint(value: Any) -> str:
-    """A restricted value as the audit keeps it: whether it changed, never what it says."""
+    """A restricted value as the audit keeps it: whether it changed, never what it says.
+
+    A keyed HMAC (the key derived from ``SECRET_KEY``), not a plain hash: phone numbers and
+    names are few enough to be tried one by one against an unkeyed digest.
+    """
     if value in (None, ""):
         return ""
-    digest = hashlib.sha256(str(value).encode()).hexdigest()[:12]
-    return f"restricted:{digest}"
+    digest = salted_hmac("kenesh.audit.restricted", str(value), algorithm="sha256").hexdigest()
+    return f"restricted:{digest[:16]}"
 
 
 def snapshot(obj: models.Model) -> Snapshot:

@@ -28,6 +28,7 @@ import io
 import itertools
 import logging
 import operator
+import re
 import time
 import warnings
 from abc import ABC, abstractmethod
@@ -146,22 +147,38 @@ def parse_float(minimum: float, maximum: float) -> Parser:
     return parse
 
 
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?")
+DAY_FIRST_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+TIME_OF_DAY = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+
+
 def parse_date(text: str) -> dt.date:
-    """ISO 8601 (2024-06-15), or the day-first form officials type (15.06.2024)."""
+    """ISO 8601 (2024-06-15, also as a spreadsheet's timestamp), or the day-first form
+    officials type (15.06.2024). The year has four digits: "15.06.24" is refused rather than
+    read as the year 24, and nothing may follow the date."""
     try:
-        if "." in text:
-            day, month, year = text.split(".")
+        if match := ISO_DATE.fullmatch(text):
+            year, month, day, hour, minute, second = match.groups()
+            if hour is not None:  # a spreadsheet's timestamp: the date counts, the time must exist
+                dt.time(int(hour), int(minute), int(second or 0))
             return dt.date(int(year), int(month), int(day))
-        return dt.date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
+        if match := DAY_FIRST_DATE.fullmatch(text):
+            day, month, year = match.groups()
+            return dt.date(int(year), int(month), int(day))
     except ValueError:
-        raise ValidationError(_("Enter a date as YYYY-MM-DD or DD.MM.YYYY.")) from None
+        pass
+    raise ValidationError(_("Enter a date as YYYY-MM-DD or DD.MM.YYYY."))
 
 
 def parse_time(text: str) -> dt.time:
+    """A local time of day, HH:MM or HH:MM:SS, without a time zone."""
     try:
-        return dt.time.fromisoformat(text)
+        if match := TIME_OF_DAY.fullmatch(text):
+            hour, minute, second = match.groups()
+            return dt.time(int(hour), int(minute), int(second or 0))
     except ValueError:
-        raise ValidationError(_("Enter a time as HH:MM.")) from None
+        pass
+    raise ValidationError(_("Enter a time as HH:MM."))
 
 
 TRUE_WORDS = frozenset({"1", "yes", "true", "y", "да", "д", "ооба", "ообо", "x", "+"})
@@ -289,14 +306,15 @@ class CsvReader(SheetReader):
         encoding, newlines = self._sniff(stream)
         self.estimated_rows = max(newlines - 1, 0)
         self._text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-        first = self._text.readline()
-        delimiter = max(";,\t", key=first.count) if first.strip() else ","
-        self._reader = csv.reader(itertools.chain([first], self._text), delimiter=delimiter)
         try:
+            first = self._text.readline()
+            delimiter = max(";,\t", key=first.count) if first.strip() else ","
+            self._reader = csv.reader(itertools.chain([first], self._text), delimiter=delimiter)
             self.header = [cell.strip() for cell in next(self._reader)]
         except StopIteration:
             self.header = []
-        except csv.Error as exc:
+        except (csv.Error, UnicodeDecodeError) as exc:
+            self._text.detach()
             raise ImportFileError([RowError(1, "", _("The file is not a readable CSV."))]) from exc
 
     @staticmethod
@@ -329,7 +347,7 @@ class CsvReader(SheetReader):
                 stripped = list(map(str.strip, cells))
                 if any(stripped):
                     yield line, stripped
-        except csv.Error as exc:
+        except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportFileError(
                 [RowError(line + 1, "", _("The file is not a readable CSV."))]
             ) from exc
@@ -483,6 +501,7 @@ def run_import(spec: ImportSpec, stream: IO[bytes], options: ImportOptions) -> I
         except ImportFileError as exc:
             result.errors = [*result.errors, *exc.errors]
             result.written = False
+            result.created = 0  # the transaction was rolled back, whatever the mode
         finally:
             reader.close()
         return result

@@ -49,6 +49,7 @@ from kenesh.core.scope import allowed
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import (
     JUVENILE_BANDS,
+    NARRATIVE_LENGTH,
     PEOPLE_FIELDS,
     Context,
     IccsCategory,
@@ -167,7 +168,7 @@ class IncidentImport(ImportSpec):
                 repeats=True,
                 example="stranger",
             ),
-            Column("narrative", text(1_000_000), default="", example=""),
+            Column("narrative", text(NARRATIVE_LENGTH), default="", example=""),
             Column("reporter_name", text(_max_length("reporter_name")), default="", example=""),
             Column(
                 "reporter_contact", text(_max_length("reporter_contact")), default="", example=""

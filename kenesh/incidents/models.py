@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -153,6 +153,12 @@ class PeopleCounts(models.Model):
         return sum(int(getattr(self, name)) for name in people_fields(role, bands=bands))
 
 
+# The register starts with independent Kyrgyzstan: an earlier date is a typing error (a year
+# written with two digits, a spreadsheet's zero date), not a case.
+MIN_DATE = dt.date(1991, 1, 1)
+NARRATIVE_LENGTH = 10_000  # characters: a page of police prose, and the same in API and import
+EARLIEST_DATE_MESSAGE = _("Dates before 1991 are not accepted; check the year.")
+
 _today_cache: tuple[float, dt.date] = (-1.0, dt.date.min)
 
 
@@ -228,7 +234,9 @@ class Incident(PeopleCounts, TimeStampedModel):
         choices=Relationship.choices,
         default=Relationship.UNKNOWN,
     )
-    narrative = models.TextField(_("narrative"), blank=True)
+    narrative = models.TextField(
+        _("narrative"), blank=True, validators=[MaxLengthValidator(NARRATIVE_LENGTH)]
+    )
     reporter_name = models.CharField(_("reporter"), max_length=200, blank=True)
     reporter_contact = models.CharField(_("reporter's contact"), max_length=200, blank=True)
     external_ref = models.CharField(_("external reference"), max_length=64, blank=True)
@@ -310,11 +318,16 @@ class Incident(PeopleCounts, TimeStampedModel):
         elif settlement is not None and settlement.level != Level.SETTLEMENT:
             errors["settlement"] = _("Choose a settlement.")
         today = local_today()
-        if isinstance(self.occurred_on, dt.date) and self.occurred_on > today:
-            errors["occurred_on"] = _("The date lies in the future.")
+        if isinstance(self.occurred_on, dt.date):
+            if self.occurred_on > today:
+                errors["occurred_on"] = _("The date lies in the future.")
+            elif self.occurred_on < MIN_DATE:
+                errors["occurred_on"] = EARLIEST_DATE_MESSAGE
         if isinstance(self.reported_on, dt.date):
             if self.reported_on > today:
                 errors["reported_on"] = _("The date lies in the future.")
+            elif self.reported_on < MIN_DATE:
+                errors["reported_on"] = EARLIEST_DATE_MESSAGE
             elif isinstance(self.occurred_on, dt.date) and self.reported_on < self.occurred_on:
                 errors["reported_on"] = _("An incident cannot be reported before it occurred.")
         errors.update(self._location_errors(unit))

@@ -13,12 +13,18 @@ from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model
 from kenesh.core.api import InputSchema
 from kenesh.core.masking import may_see_restricted
 from kenesh.incidents.categories import Category
-from kenesh.incidents.models import PEOPLE_FIELDS, Context, Incident, Relationship, Status
+from kenesh.incidents.models import (
+    NARRATIVE_LENGTH,
+    PEOPLE_FIELDS,
+    Context,
+    Incident,
+    Relationship,
+    Status,
+)
 
 MAX_COUNT = 32767  # a PositiveSmallIntegerField
 ICCS_CODE = r"^[0-9]{2}([0-9]{2}[0-9]{0,2})?$"
 SOATE_CODE = r"^[0-9]{1,14}$"
-NARRATIVE_LENGTH = 10_000
 
 
 def _count_field(*, patch: bool) -> Any:

@@ -127,6 +127,13 @@ BAD_ROWS = [
     ({"iccs_code": "99"}, "iccs_code", "No ICCS category has this code."),
     ({"occurred_on": "2024-13-01"}, "occurred_on", "Enter a date as YYYY-MM-DD or DD.MM.YYYY."),
     ({"occurred_at": "25:00"}, "occurred_at", "Enter a time as HH:MM."),
+    ({"occurred_at": "22:30+06:00"}, "occurred_at", "Enter a time as HH:MM."),
+    ({"occurred_on": "15.06.24"}, "occurred_on", "Enter a date as YYYY-MM-DD or DD.MM.YYYY."),
+    ({"occurred_on": "1.2.3"}, "occurred_on", "Enter a date as YYYY-MM-DD or DD.MM.YYYY."),
+    ({"occurred_on": "2024-06-15 garbage"}, "occurred_on", "Enter a date as YYYY-MM-DD"),
+    ({"occurred_on": "2024-06-15T99:99"}, "occurred_on", "Enter a date as YYYY-MM-DD"),
+    ({"occurred_on": "15.06.1024"}, "occurred_on", "before 1991"),
+    ({"narrative": "x" * 10_001}, "narrative", "10000"),
     ({"reported_on": "2024-06-01"}, "reported_on", "cannot be reported before it occurred"),
     ({"latitude": "north"}, "latitude", "Enter a number."),
     ({"latitude": "55.75", "longitude": "37.61"}, "latitude", "does not lie in Kyrgyzstan"),
@@ -284,6 +291,8 @@ def test_a_dry_run_validates_everything_and_writes_nothing() -> None:
         (b"", "The file is empty."),
         (b"\xd0\xcf\x11\xe0rest of an old workbook", "Old .xls files cannot be read"),
         (b"PK\x03\x04not really a zip", "The file is not a readable XLSX."),
+        # Neither UTF-8 nor Windows-1251 (0x98 is unassigned there).
+        (b"external_ref,municipality\n\x98\x98,1\n", "The file is not a readable CSV."),
     ],
 )
 def test_an_unreadable_file_is_one_error_on_line_1(content: bytes, reason: str) -> None:
@@ -361,3 +370,15 @@ def test_people_counts_are_read_right_whatever_was_remembered_from_earlier_rows(
         "C-2": (3, 12, 1, expected_victims),
         "C-3": (12, 0, 3, expected_victims),
     }  # fmt: skip
+
+
+def test_day_first_dates_and_spreadsheet_timestamps_are_read_as_dates() -> None:
+    rows = [
+        row(external_ref="D-1", occurred_on="5.6.2024", reported_on="06.06.2024"),
+        row(external_ref="D-2", occurred_on="2024-06-05 00:00:00", reported_on="2024-06-06T10:15"),
+    ]
+    result = import_bytes(sheet(rows))
+    assert errors_of(result) == []
+    assert set(Incident.objects.values_list("occurred_on", "reported_on")) == {
+        (dt.date(2024, 6, 5), dt.date(2024, 6, 6))
+    }

@@ -168,3 +168,40 @@ def test_the_audit_log_records_that_restricted_fields_changed_but_not_their_cont
     before, after = entries.last().changes["narrative"]  # type: ignore[union-attr]
     assert before.startswith("restricted:") and after.startswith("restricted:")
     assert before != after
+
+
+@pytest.mark.parametrize("field", ["occurred_on", "reported_on"])
+def test_dates_before_independence_are_taken_for_typing_errors(field: str) -> None:
+    early = {"occurred_on": dt.date(24, 6, 15), "reported_on": dt.date(2024, 6, 16)}
+    if field == "reported_on":
+        early = {"occurred_on": dt.date(1990, 12, 30), "reported_on": dt.date(1990, 12, 31)}
+    assert field in rejected(**early)
+
+
+def test_a_narrative_longer_than_a_page_is_refused() -> None:
+    assert "narrative" in rejected(narrative="x" * 10_001)
+
+
+def test_the_audit_fingerprint_is_keyed_not_a_plain_hash() -> None:
+    import hashlib
+
+    incident = incident_create(actor=police(), data=incident_payload(reporter_contact="+996 555 1"))
+    entry = AuditEntry.objects.get(
+        object_id=str(incident.pk), app_label="incidents", model="incident"
+    )
+    logged = entry.changes["reporter_contact"][1]
+    plain = hashlib.sha256(b"+996 555 1").hexdigest()
+    assert logged.startswith("restricted:") and logged[len("restricted:") :] not in plain
+
+
+def test_the_admin_refuses_filters_on_restricted_fields(client_as: Any) -> None:
+    incident_create(actor=police(), data=incident_payload(narrative="Асанов", external_ref="N-1"))
+    admin = client_as("admin")
+    admin.raise_request_exception = False
+    assert admin.get("/admin/incidents/incident/").status_code == 200
+    for lookup in ("narrative__icontains=Асанов", "reporter_contact__startswith=%2B996",
+                   "reporter_name=x"):  # fmt: skip
+        response = admin.get(f"/admin/incidents/incident/?{lookup}")
+        assert response.status_code == 400, lookup  # DisallowedModelAdminLookup
+    allowed = admin.get("/admin/incidents/incident/?status__exact=registered")
+    assert allowed.status_code == 200
