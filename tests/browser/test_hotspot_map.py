@@ -71,3 +71,44 @@ def test_the_hotspot_map_draws_cells_without_tiles_or_foreign_requests(open_page
     if screenshot:
         page.screenshot(path=screenshot, full_page=True)
     page.traffic.assert_clean(page)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (404, "The map could not be loaded. The table below lists the same cells."),
+        (500, "The map could not be loaded. The table below lists the same cells."),
+        (401, "Your session has ended: log in again to see the map."),
+    ],
+)
+def test_a_failed_map_request_is_told_in_words_not_as_a_status(
+    open_page: Any, status: int, message: str
+) -> None:
+    make_incidents()
+    page = open_page("desktop")
+    log_in(page, "lcpc.jetioguz")
+    page.route(
+        "**/api/v1/analytics/hotspots*",
+        lambda route: route.fulfill(status=status, body="Not Found", content_type="text/plain"),
+    )
+    page.goto(hotspot_url(page))
+    page.wait_for_selector("#hotspot-map.is-failed")
+    text = page.inner_text("#hotspot-map")
+    assert text == message
+    assert str(status) not in text and "Error" not in text
+    assert page.locator('[data-testid="hotspot-table"] tbody tr').count() > 0
+    assert page.traffic.page_errors == [] and page.traffic.csp_messages() == []
+    assert page.evaluate("window.__cspViolations") == []
+
+
+def test_the_failure_message_is_in_the_users_language(open_page: Any) -> None:
+    make_incidents()
+    page = open_page("desktop", locale="ru-RU")
+    log_in(page, "lcpc.jetioguz")
+    page.route("**/api/v1/analytics/hotspots*", lambda route: route.abort())
+    page.goto(hotspot_url(page))
+    page.wait_for_selector("#hotspot-map.is-failed")
+    expected = page.get_attribute("#hotspot-map", "data-message-failed")
+    assert expected and page.inner_text("#hotspot-map") == expected
+    html_lang = page.get_attribute("html", "lang")
+    assert html_lang == "ru"

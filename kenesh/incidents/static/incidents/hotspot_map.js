@@ -56,19 +56,25 @@
     element.classList.add("is-drawn");
   }
 
+  // A failure is told in the page's language (messages in the map's data- attributes), never
+  // as the raw status or script error; the table below the map still lists the cells.
+  function fail(element, status) {
+    var message = (status === 401 || status === 403) ? element.dataset.messageLogin : "";
+    element.textContent = message || element.dataset.messageFailed || "";
+    element.classList.add("text-danger", "p-2", "is-failed");
+  }
+
   function start() {
     var element = document.getElementById("hotspot-map");
-    if (!element || typeof L === "undefined") { return; }
+    if (!element) { return; }
+    if (typeof L === "undefined") { fail(element, 0); return; }
     fetch(element.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
-        if (!response.ok) { throw new Error(response.status + " " + response.statusText); }
+        if (!response.ok) { fail(element, response.status); return null; }
         return response.json();
       })
-      .then(function (collection) { draw(element, collection); })
-      .catch(function (error) {
-        element.textContent = String(error);
-        element.classList.add("text-danger", "p-2");
-      });
+      .then(function (collection) { if (collection) { draw(element, collection); } })
+      .catch(function () { fail(element, 0); });
   }
 
   document.addEventListener("DOMContentLoaded", start);
