@@ -56,9 +56,9 @@ def stats_period(
 ) -> tuple[dt.date, dt.date]:
     """The dates asked for, checked; without them, from 1 January two years before the last
     recorded incident to that incident (:func:`trends.default_period`)."""
-    default_from, default_to = trends.default_period(user, timezone.localdate())
-    end = date_to or (default_to if date_from is None else max(default_to, date_from))
-    start = date_from or (default_from if date_to is None else dt.date(max(end.year - 2, 1), 1, 1))
+    start, end = trends.fill_period(
+        date_from, date_to, trends.default_period(user, timezone.localdate())
+    )
     if start > end:
         raise query_errors(DjangoValidationError({"to": [_("The end lies before the start.")]}))
     if end.year - start.year >= trends.MAX_YEARS:
@@ -105,6 +105,7 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
             "label": one.label,
             "counts": one.counts,
             "rates": one.rates,
+            "rates_per_year": one.rates_per_year,
             "total": one.total,
         }
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
@@ -17,6 +19,12 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def not_too_early(value: dt.date) -> None:
+    """Nothing before :data:`trends.MIN_DATE` is recorded, so nothing earlier is analysed."""
+    if value < trends.MIN_DATE:
+        raise ValidationError(trends.too_early_message(), code="too_early")
+
+
 def category_choices(all_label: str) -> list[tuple[str, str]]:
     return [
         ("", all_label),
@@ -26,12 +34,19 @@ def category_choices(all_label: str) -> list[tuple[str, str]]:
 
 class CrimeFilterForm(BootstrapFormMixin, forms.Form):
     unit = forms.ChoiceField(label=_("municipality"))
-    date_from = forms.DateField(label=_("from"), required=False, widget=date_input())
-    date_to = forms.DateField(label=_("to"), required=False, widget=date_input())
+    date_from = forms.DateField(
+        label=_("from"), required=False, widget=date_input(), validators=[not_too_early]
+    )
+    date_to = forms.DateField(
+        label=_("to"), required=False, widget=date_input(), validators=[not_too_early]
+    )
     category = forms.ChoiceField(label=_("category"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, default_period: tuple[dt.date, dt.date], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.default_period = default_period
         self.fields["unit"].choices = [  # type: ignore[attr-defined]
             (unit.code, unit.name) for unit in trends.municipalities_for(user)
         ]
@@ -40,15 +55,23 @@ class CrimeFilterForm(BootstrapFormMixin, forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
+        """Fill in the missing ends of the period (``period``), then check the period itself:
+        a start alone, or an end alone, may still make it too long or reversed."""
         data = super().clean() or {}
-        start, end = data.get("date_from"), data.get("date_to")
-        if start and end and start > end:
+        if "date_from" in self.errors or "date_to" in self.errors:
+            return data
+        start, end = trends.fill_period(
+            data.get("date_from"), data.get("date_to"), self.default_period
+        )
+        if start > end:
             self.add_error("date_to", _("The end of the period must not be before its start."))
-        elif start and end and end.year - start.year >= trends.MAX_YEARS:
+        elif end.year - start.year >= trends.MAX_YEARS:
             self.add_error(
                 "date_from",
                 _("Choose at most %(years)d years.") % {"years": trends.MAX_YEARS},
             )
+        else:
+            data["period"] = (start, end)
         return data
 
 
@@ -76,7 +99,9 @@ class EvaluationForm(BootstrapFormMixin, forms.Form):
         ),
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    start = forms.DateField(label=_("start of the intervention"), widget=date_input())
+    start = forms.DateField(
+        label=_("start of the intervention"), widget=date_input(), validators=[not_too_early]
+    )
     before_months = forms.IntegerField(
         label=_("months before"),
         min_value=1,

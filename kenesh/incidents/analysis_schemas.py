@@ -8,8 +8,9 @@ from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
+from kenesh.incidents import trends
 from kenesh.incidents.categories import Category
 
 UnitCode = Annotated[str, Field(max_length=200)]
@@ -23,7 +24,14 @@ def _iso_date(value: Any) -> Any:
     raise ValueError(_("Give the date as YYYY-MM-DD."))
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+def _not_too_early(value: dt.date) -> dt.date:
+    # Nothing before trends.MIN_DATE is recorded (and year 1 would break month arithmetic).
+    if value < trends.MIN_DATE:
+        raise ValueError(trends.too_early_message())
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_too_early)]
 
 
 class StatsFilters(Schema):
@@ -73,6 +81,10 @@ class SeriesOut(Schema):
     counts: list[int] = Field(description="Incidents per period, one per period")
     rates: list[float | None] = Field(
         description="Incidents per 10,000 residents in the period; null without population"
+    )
+    rates_per_year: list[float | None] = Field(
+        description="Incidents per 10,000 person-years: the period's rate scaled to a whole "
+        "year (a month, or a period cut short, by the days it covers); null without population"
     )
     total: int
 

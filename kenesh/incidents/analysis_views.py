@@ -61,6 +61,7 @@ def _area_figures(
     date_from: dt.date,
     date_to: dt.date,
     category: str,
+    data_start: dt.date | None,
 ) -> AreaFigures:
     municipalities = trends.municipalities_in(request.user, area)
     if kind != "unit" and [one.pk for one in municipalities] == [unit.pk]:
@@ -80,7 +81,9 @@ def _area_figures(
         group="year",
         category=category,
     )
-    change = trends.rate_change(user=request.user, area=area, end=date_to, category=category)
+    change = trends.rate_change(
+        user=request.user, area=area, end=date_to, category=category, data_start=data_start
+    )
     return AreaFigures(kind, name, len(municipalities), yearly, change, yearly.rate_note)
 
 
@@ -115,9 +118,11 @@ def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any
         return None
     first = with_rates[0].yearly
     assert first is not None
-    years = [str(period.year) for period in first.periods]
+    years = [trends.period_label(period, mark_partial=True) for period in first.periods]
     series = [
-        Series(area.name, area.yearly.total.rates) for area in with_rates if area.yearly is not None
+        Series(area.name, area.yearly.total.rates_per_year)
+        for area in with_rates
+        if area.yearly is not None
     ]
     if all(value is None for one in series for value in one.values):
         return None
@@ -125,13 +130,15 @@ def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any
         chart_id="crime-comparison",
         title=_("Incidents per 10,000 residents per year"),
         description=_(
-            "Bar chart comparing the yearly rate per 10,000 residents of %(unit)s with its "
-            "wider area; the comparison table gives the figures."
+            "Bar chart comparing the rate per 10,000 residents per year of %(unit)s with its "
+            "wider area, year by year; a year cut short by the chosen dates is marked with the "
+            "days it covers and its rate scaled to a whole year. The comparison table gives "
+            "the figures."
         )
         % {"unit": unit.name},
         x_labels=years,
         series=series,
-        y_label=_("per 10,000 residents"),
+        y_label=_("per 10,000 residents per year"),
     )
 
 
@@ -153,14 +160,14 @@ def crime_page(request: HttpRequest) -> HttpResponse:
     data.setdefault("unit", code or next(iter(municipalities)))
     data.setdefault("date_from", default_from.isoformat())
     data.setdefault("date_to", default_to.isoformat())
-    form = CrimeFilterForm(data, user=request.user)
+    form = CrimeFilterForm(data, user=request.user, default_period=(default_from, default_to))
     context: dict[str, Any] = {"form": form, "unit": None}
     if not form.is_valid():
         return render(request, "incidents/analysis/crime_page.html", context, status=400)
     unit = municipalities[form.cleaned_data["unit"]]
-    date_from = form.cleaned_data.get("date_from") or default_from
-    date_to = form.cleaned_data.get("date_to") or max(default_to, date_from)
+    date_from, date_to = form.cleaned_data["period"]
     category = form.cleaned_data.get("category") or ""
+    data_start = trends.first_record(request.user)
 
     monthly = trends.trend(
         user=request.user, area=unit, date_from=date_from, date_to=date_to, category=category
@@ -184,6 +191,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             date_from=date_from,
             date_to=date_to,
             category=category,
+            data_start=data_start,
         )
     ]
     if rayon is not None:
@@ -197,6 +205,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
                 date_from=date_from,
                 date_to=date_to,
                 category=category,
+                data_start=data_start,
             )
         )
     areas.append(
@@ -209,6 +218,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             date_from=date_from,
             date_to=date_to,
             category=category,
+            data_start=data_start,
         )
     )
     shown_series = [one for one in yearly.series if category or one.total > 0]
@@ -217,8 +227,9 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "period": period,
             "counts": [one.counts[index] for one in shown_series],
             "total": yearly.total.counts[index],
+            "label": trends.period_label(period, mark_partial=True),
             "population": yearly.population[index],
-            "rate": yearly.total.rates[index],
+            "rate": yearly.total.rates_per_year[index],
         }
         for index, period in enumerate(yearly.periods)
     ]
@@ -236,6 +247,9 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "year_rows": year_rows,
             "areas": areas,
             "change": areas[0].change,
+            "year_labels": [
+                trends.period_label(period, mark_partial=True) for period in yearly.periods
+            ],
             "trend_chart": _trend_chart(monthly, category, unit),
             "comparison_chart": _comparison_chart(areas, unit),
         }

@@ -16,11 +16,13 @@ the incidents of municipalities whose population is known, so numerator and deno
 the same people; the municipalities left out are named. When no population is known the rate
 is ``None`` with an explanation.
 
-Rates per 10,000 in a series are per period (a month's incidents per 10,000 residents, a year's
-per 10,000), not annualised; a period cut by the chosen dates is marked ``partial``. Changes
-between windows (the last 12 months against the previous 12, before and after an intervention)
-use person-years: each calendar year's population times the share of that year's days the
-window covers.
+Rates per 10,000 in a series come twice: ``rates`` per period (a month's incidents per 10,000
+residents, a year's per 10,000), not annualised, and ``rates_per_year`` per 10,000
+person-years, so a month, or a year cut short by the chosen dates (marked ``partial``), reads
+like a whole year's rate. Changes between windows (the last 12 months against the previous 12,
+before and after an intervention) use person-years too: each calendar year's population times
+the share of that year's days the window covers. Windows are cut to the records: months before
+the first recorded incident are not months without crime.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
 from kenesh.core.models import localized_name
 from kenesh.core.permissions import Action, Resource
 from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
+from kenesh.incidents import models as incident_models
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 from kenesh.incidents.models import IccsCategory, IncidentQuerySet
@@ -63,6 +66,10 @@ MAX_YEARS = 20
 #: Counts below this in any cell make the normal approximation of an interval rough.
 SMALL_COUNT = 10
 WINDOW_MONTHS_MAX = 120
+#: The first day an incident may have occurred on: nothing earlier is recorded or analysed.
+MIN_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
+#: The 12 months before, cut to the records, must still cover this many months to compare.
+RATE_CHANGE_MIN_MONTHS = 6
 
 
 # --- Periods --------------------------------------------------------------------------------
@@ -132,12 +139,39 @@ def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date,
         .aggregate(last=Max("occurred_on"))["last"]
     )
     end = min(last, today) if last is not None else today
-    return dt.date(max(end.year - 2, 1), 1, 1), end
+    return max(dt.date(end.year - 2, 1, 1), MIN_DATE), end
 
 
-def period_label(period: Period) -> str:
-    """ "Mar 2024" or "2024", in the active language."""
+def fill_period(
+    date_from: dt.date | None, date_to: dt.date | None, default: tuple[dt.date, dt.date]
+) -> tuple[dt.date, dt.date]:
+    """The period asked for, its missing ends filled in: without a start, 1 January two years
+    before the end (the default start when no end is given either); without an end, the default
+    end (or the start, if that lies later). Check the result, not the input: a start alone may
+    make a long period."""
+    default_from, default_to = default
+    end = date_to or (default_to if date_from is None else max(default_to, date_from))
+    if date_from is not None:
+        return date_from, end
+    if date_to is None:
+        return default_from, end
+    return max(dt.date(max(end.year - 2, 1), 1, 1), MIN_DATE), end
+
+
+def too_early_message() -> str:
+    return _("Choose a date on or after %(date)s.") % {"date": MIN_DATE.isoformat()}
+
+
+def period_label(period: Period, *, mark_partial: bool = False) -> str:
+    """ "Mar 2024" or "2024", in the active language; with ``mark_partial``, a year cut short
+    says which days it covers: "2025 (1 Jan – 28 Nov)"."""
     if period.month is None:
+        if mark_partial and period.partial:
+            return _("%(year)s (%(start)s – %(end)s)") % {
+                "year": period.year,
+                "start": date_format(period.start, "j M"),
+                "end": date_format(period.end, "j M"),
+            }
         return str(period.year)
     return date_format(dt.date(period.year, period.month, 1), "M Y")
 
@@ -255,12 +289,14 @@ def no_population_note() -> str:
 
 @dataclass(frozen=True)
 class CountSeries:
-    """Counts of one category (or ICCS group) per period, and its rates per 10,000."""
+    """Counts of one category (or ICCS group) per period, its rates per 10,000 residents in
+    the period and per 10,000 person-years (the period's rate scaled to a whole year)."""
 
     key: str
     label: str
     counts: list[int]
     rates: list[float | None]
+    rates_per_year: list[float | None]
 
     @property
     def total(self) -> int:
@@ -369,18 +405,32 @@ def trend(
 
     population = [populations.total(with_population, period.year) for period in periods]
     denominators = np.array([value or 0 for value in population], dtype=np.float64)
+    person_years = np.array(
+        [populations.person_years(with_population, one.start, one.end) for one in periods],
+        dtype=np.float64,
+    )
 
-    def rates_of(values: npt.NDArray[np.int64]) -> list[float | None]:
+    def rates_of(values: npt.NDArray[np.int64], by: npt.NDArray[np.float64]) -> list[float | None]:
         if not with_population:
             return [None] * n_periods
-        computed = rate_per_10k(values, denominators)
+        computed = rate_per_10k(values, by)
         return [None if math.isnan(value) else float(value) for value in computed]
 
+    def series_of(
+        key: str, label: str, all_counts: npt.NDArray[np.int64], known: npt.NDArray[np.int64]
+    ) -> CountSeries:
+        return CountSeries(
+            key,
+            label,
+            all_counts.tolist(),
+            rates_of(known, denominators),
+            rates_of(known, person_years),
+        )
+
     series = [
-        CountSeries(key, label, counts[0, i].tolist(), rates_of(counts[1, i]))
-        for i, (key, label) in enumerate(keys)
+        series_of(key, label, counts[0, i], counts[1, i]) for i, (key, label) in enumerate(keys)
     ]
-    total = CountSeries("total", _("all incidents"), totals[0].tolist(), rates_of(totals[1]))
+    total = series_of("total", _("all incidents"), totals[0], totals[1])
     without = [unit for unit in municipalities if unit.pk not in with_population]
     note = None
     if not with_population:
@@ -419,8 +469,21 @@ class RateChange:
     count_after: int
     rate_before: float | None
     rate_after: float | None
-    ratio: RateRatio | None  # None when no population is known
+    ratio: RateRatio | None  # None when no population is known or too few months recorded
     note: str | None
+    #: Set when the windows were cut to the first record, or too few months were recorded.
+    caveat: str | None = None
+    cut: bool = False
+
+
+def first_record(user: User | AnonymousUser) -> dt.date | None:
+    """The day of the first incident recorded in the user's area (any category, any unit)."""
+    found = (
+        incidents_for(user=user, action=Action.AGGREGATE)
+        .order_by()
+        .aggregate(first=Min("occurred_on"))["first"]
+    )
+    return found if isinstance(found, dt.date) else None
 
 
 def rate_change(
@@ -430,14 +493,40 @@ def rate_change(
     end: dt.date,
     category: str = "",
     months: int = 12,
+    data_start: dt.date | None = None,
 ) -> RateChange:
     """The last ``months`` months up to ``end`` against the ``months`` before them: counts,
     rates per 10,000 person-years and the rate ratio (later over earlier) with the exact
-    Poisson interval of :func:`kenesh.analytics.rates.rate_ratio`."""
+    Poisson interval of :func:`kenesh.analytics.rates.rate_ratio`.
+
+    As in the evaluation, the windows start no earlier than the first incident recorded in the
+    user's area (``data_start``, looked up when not given): months before the register began
+    are not months without crime. When the earlier window, so cut, covers less than
+    :data:`RATE_CHANGE_MIN_MONTHS` months there is no rate before and no ratio; either way
+    ``caveat`` says so."""
     after = Window(add_months(end, -months) + dt.timedelta(days=1), end)
     before = Window(
         add_months(end, -2 * months) + dt.timedelta(days=1), after.start - dt.timedelta(days=1)
     )
+    if data_start is None:
+        data_start = first_record(user)
+    caveat, enough = None, True
+    if data_start is not None and data_start > before.start:
+        first = data_start.isoformat()
+        if data_start > add_months(after.start, -RATE_CHANGE_MIN_MONTHS):
+            enough = False
+            caveat = _(
+                "The records begin on %(first)s: fewer than %(n)d months before the last "
+                "%(months)d, not enough data to compare."
+            ) % {"first": first, "n": RATE_CHANGE_MIN_MONTHS, "months": months}
+        else:
+            caveat = _(
+                "The records begin on %(first)s, so the period before is shorter than "
+                "%(months)d months (from %(first)s)."
+            ) % {"first": first, "months": months}
+        before = Window(min(data_start, before.end), before.end)
+        if data_start > after.start:
+            after = Window(min(data_start, after.end), after.end)
     municipalities = municipalities_in(user, area)
     populations = PopulationTable.of(unit.pk for unit in municipalities)
     with_population = populations.known(unit.pk for unit in municipalities)
@@ -451,18 +540,34 @@ def rate_change(
         after=Count("pk", filter=Q(occurred_on__gte=after.start)),
     )
     count_before, count_after = int(found["before"]), int(found["after"])
+    cut = caveat is not None
     if not with_population:
         return RateChange(
-            before, after, count_before, count_after, None, None, None, no_population_note()
+            before,
+            after,
+            count_before,
+            count_after,
+            None,
+            None,
+            None,
+            no_population_note(),
+            caveat,
+            cut,
         )
-    exposure_before = populations.person_years(with_population, before.start, before.end)
-    exposure_after = populations.person_years(with_population, after.start, after.end)
-    ratio = rate_ratio(count_before, exposure_before, count_after, exposure_after)
     without = [
         unit.name
         for unit in municipalities
         if unit.pk not in with_population and unit.pk in counted_units
     ]
+    note = units_without_population_note(without) if without else None
+    exposure_after = populations.person_years(with_population, after.start, after.end)
+    if not enough:
+        rate_after = 10_000 * count_after / exposure_after if exposure_after > 0 else None
+        return RateChange(
+            before, after, count_before, count_after, None, rate_after, None, note, caveat, cut
+        )
+    exposure_before = populations.person_years(with_population, before.start, before.end)
+    ratio = rate_ratio(count_before, exposure_before, count_after, exposure_after)
     return RateChange(
         before=before,
         after=after,
@@ -471,7 +576,9 @@ def rate_change(
         rate_before=10_000 * ratio.rate_a,
         rate_after=10_000 * ratio.rate_b,
         ratio=ratio,
-        note=units_without_population_note(without) if without else None,
+        note=note,
+        caveat=caveat,
+        cut=cut,
     )
 
 

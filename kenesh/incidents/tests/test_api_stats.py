@@ -225,6 +225,9 @@ def test_a_user_without_any_incident_role_is_forbidden() -> None:
         {"category": "theft"},
         {"from": "yesterday"},
         {"to": "0"},
+        {"from": "0001-01-01", "to": "0001-03-01"},
+        {"from": "1990-12-31", "to": "1991-12-31"},
+        {"to": "1990-06-01"},
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(
@@ -251,3 +254,25 @@ def test_with_nothing_recorded_the_default_period_ends_today(client_as: ClientAs
     today = dt.date.today()
     assert body["date_to"] == today.isoformat()
     assert body["date_from"] == dt.date(today.year - 2, 1, 1).isoformat()
+
+
+def test_dates_before_1991_are_refused_with_the_first_allowed_day(client_as: ClientAs) -> None:
+    response = client_as("coordinator").get(URL, {"from": "0001-01-01", "to": "0001-03-01"})
+    assert response.status_code == 422
+    assert any("1991-01-01" in error["msg"] for error in response.json()["errors"])
+
+
+def test_rates_per_year_divide_a_part_year_by_its_person_years(client_as: ClientAs) -> None:
+    Incident.objects.all().delete()
+    PopulationCount.objects.create(unit=unit(JETI_OGUZ), year=2003, population=8_000)
+    for day in (dt.date(2003, 1, 1), dt.date(2003, 3, 31), dt.date(2003, 4, 1)):
+        incident(occurred_on=day)
+    body = (
+        client_as("coordinator")
+        .get(URL, {"unit": JETI_OGUZ, "from": "2003-01-01", "to": "2003-03-31", "group": "year"})
+        .json()
+    )
+    assert body["periods"][0]["partial"] is True
+    # By hand: two incidents in 90 of 365 days at 8,000 residents.
+    assert body["total"]["rates"] == [pytest.approx(10_000 * 2 / 8_000)]
+    assert body["total"]["rates_per_year"] == [pytest.approx(10_000 * 2 / (8_000 * 90 / 365))]

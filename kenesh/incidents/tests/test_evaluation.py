@@ -301,3 +301,26 @@ def test_the_page_offers_only_municipalities_in_the_users_area(client_as: Client
     html = english(client_as("lcpc.jetioguz")).get(PAGE).content.decode()
     assert f'value="{JETI_OGUZ}"' in html
     assert f'value="{KARAKOL}"' not in html
+
+
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_dates_before_1991_are_refused_by_the_api_with_the_first_allowed_day(
+    client_as: ClientAs, incidents: list[Incident], field: str
+) -> None:
+    response = client_as("coordinator").get(URL, query(**{field: "0001-01-01"}))
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(error["loc"][-1] == field and "1991-01-01" in error["msg"] for error in errors)
+
+
+def test_the_page_refuses_a_start_before_1991_and_keeps_the_input(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    client = english(client_as("coordinator"))
+    response = client.get(
+        PAGE, {**query(start="0001-01-01"), "before_months": 12, "after_months": 12}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "on or after 1991-01-01" in html
+    assert 'value="0001-01-01"' in html

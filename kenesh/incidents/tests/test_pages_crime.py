@@ -154,8 +154,9 @@ def test_the_rate_ratio_of_the_last_12_months_matches_the_exact_poisson_kernel(
 ) -> None:
     response = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD})
     html = response.content.decode()
-    # 2003 against 2002 (10,000 people each year, one person-year each): 5 over 5.
-    expected = rate_ratio(5, 10_000.0, 5, 10_000.0)
+    # 2003 against 2002 (10,000 people each year): 5 over 5, the earlier window cut to the
+    # first record, 5 January 2002, so 361 of 365 days.
+    expected = rate_ratio(5, 10_000 * 361 / 365, 5, 10_000.0)
     shown = html.split('data-testid="rate-ratio">')[1].split("<")[0].strip()
     assert shown == f"{expected.ratio:.2f}"
     assert f"{expected.lower:.2f} – {expected.upper:.2f}" in html
@@ -229,3 +230,90 @@ def test_without_dates_the_page_shows_the_two_years_before_the_last_recorded_inc
     html = client_as("lcpc.jetioguz").get(URL).content.decode()
     assert 'value="2002-01-01"' in html and 'value="2004-05-06"' in html
     assert len(svg_charts(html)[0].findall(f".//{SVG}circle")) == 29  # Jan 2002 – May 2004
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"date_from": "0001-01-01", "date_to": "0001-03-01"},
+        {"date_from": "1990-12-31", "date_to": "1992-01-01"},
+        {"date_from": "", "date_to": "1990-06-01"},
+        {"date_from": "1900-01-01", "date_to": ""},
+    ],
+)
+def test_dates_before_1991_are_refused_with_a_message_and_the_form_kept(
+    client_as: ClientAs, incidents: list[Incident], dates: dict[str, str]
+) -> None:
+    response = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **dates})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "on or after 1991-01-01" in html
+    typed = dates["date_from"] or dates["date_to"]
+    assert f'value="{typed}"' in html
+    assert 'data-testid="year-table"' not in html
+
+
+def test_an_empty_end_date_does_not_skip_the_20_year_limit(client_as: ClientAs) -> None:
+    Incident.objects.all().delete()
+    incident(occurred_on=dt.date(2020, 5, 6))
+    response = client_as("lcpc.jetioguz").get(
+        URL, {"unit": JETI_OGUZ, "date_from": "1995-01-01", "date_to": ""}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "at most 20 years" in html
+    assert 'value="1995-01-01"' in html
+
+
+def test_an_end_date_alone_shows_the_two_years_before_it(client_as: ClientAs) -> None:
+    Incident.objects.all().delete()
+    incident(occurred_on=dt.date(2004, 5, 6))
+    response = client_as("lcpc.jetioguz").get(
+        URL, {"unit": JETI_OGUZ, "date_from": "", "date_to": "2001-06-30"}
+    )
+    assert response.status_code == 200
+    rows = response.content.decode().split('data-testid="year-table"')[1].split("</table>")[0]
+    assert re.findall(r'<th scope="row">(\d{4})', rows) == ["1999", "2000", "2001"]
+
+
+def test_a_part_year_has_an_annualised_rate_and_says_which_days_it_covers(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    period = {"date_from": "2002-01-01", "date_to": "2003-06-30"}
+    html = client_as("coordinator").get(URL, {"unit": JETI_OGUZ, **period}).content.decode()
+    # By hand: 2003 up to 30 June holds four incidents (9 Feb twice, 20 Apr, 9 Jun) in 181 of
+    # 365 days, 10,000 residents: 4 / (10,000 × 181 / 365) × 10,000 per year.
+    part_rate = 4 / (10_000 * 181 / 365) * 10_000
+    assert f"{part_rate:.1f}" == "8.1"
+    year_table = html.split('data-testid="year-table"')[1].split("</table>")[0]
+    assert "Per 10,000 residents per year" in year_table
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", year_table, flags=re.S)
+    assert "2003 (1 Jan – 30 Jun)" in rows[1]
+    rates = [re.findall(r'<td class="text-end">([^<]*)</td>', row)[-1] for row in rows]
+    assert rates == ["5.0", "8.1"]
+    comparison = html.split('data-testid="comparison-table"')[1].split("</table>")[0]
+    assert "2003 (1 Jan – 30 Jun)" in comparison
+    assert "per 10,000 residents per year" in comparison
+    unit_row = comparison.split('data-area="unit"')[1].split("</tr>")[0]
+    assert re.findall(r'<td class="text-end">([0-9.—]+)</td>', unit_row)[:2] == ["5.0", "8.1"]
+    chart = svg_charts(html)[1]
+    bars = chart.findall(f".//{SVG}g[@data-series='0']/{SVG}rect")
+    titles = [bar.findtext(f"{SVG}title", "") for bar in bars]
+    assert titles[1].startswith("2003 (1 Jan – 30 Jun)")
+    assert titles[1].endswith(f": {part_rate:.2f}")
+
+
+def test_the_12_months_before_are_cut_to_the_first_record_and_said_so(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    period = {"date_from": "2002-07-01", "date_to": "2003-10-31"}
+    html = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **period}).content.decode()
+    # The records begin on 5 January 2002: the 12 months before (1 Nov 2001 – 31 Oct 2002) are
+    # cut to 5 Jan – 31 Oct 2002 (300 days); after: 1 Nov 2002 – 31 Oct 2003, 365 days.
+    before = 10_000 * 300 / 365
+    after = 10_000 * 61 / 365 + 10_000 * 304 / 365
+    # Before: 5 Jan, 5 Mar ×2, 5 Aug 2002; after: 5 Dec 2002, 9 Feb ×2, 20 Apr, 9 Jun 2003.
+    expected = rate_ratio(4, before, 5, after)
+    shown = html.split('data-testid="rate-ratio">')[1].split("<")[0].strip()
+    assert shown == f"{expected.ratio:.2f}"
+    assert "The records begin on 2002-01-05" in html

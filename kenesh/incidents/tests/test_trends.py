@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kenesh.accounts.models import User
 from kenesh.analytics.rates import rate_ratio
@@ -198,3 +199,77 @@ def test_only_the_chosen_category_is_counted() -> None:
     )
     assert [(one.key, one.counts) for one in found.series] == [("fraud", [1])]
     assert found.total.counts == [1]
+
+
+def test_yearly_rates_per_year_divide_by_the_person_years_of_the_part_covered() -> None:
+    Incident.objects.all().delete()
+    PopulationCount.objects.create(unit=unit(JETI_OGUZ), year=2003, population=8_000)
+    PopulationCount.objects.create(unit=unit(JETI_OGUZ), year=2004, population=12_000)
+    for day in (dt.date(2003, 10, 1), dt.date(2003, 12, 31), dt.date(2004, 1, 1)):
+        incident(occurred_on=day)
+    found = trends.trend(
+        user=user("police.jetioguz"),
+        area=unit(JETI_OGUZ),
+        date_from=dt.date(2003, 7, 1),
+        date_to=dt.date(2004, 2, 29),
+        group="year",
+    )
+    # By hand: 184 of 365 days of 2003 at 8,000; 60 of 366 days of 2004 at 12,000.
+    assert found.total.counts == [2, 1]
+    assert found.total.rates == [
+        pytest.approx(2 / 8_000 * 10_000),
+        pytest.approx(1 / 12_000 * 10_000),
+    ]
+    assert found.total.rates_per_year == [
+        pytest.approx(10_000 * 2 / (8_000 * 184 / 365)),
+        pytest.approx(10_000 * 1 / (12_000 * 60 / 366)),
+    ]
+    with translation.override("en"):
+        labels = [trends.period_label(one, mark_partial=True) for one in found.periods]
+    assert labels == ["2003 (1 Jul – 31 Dec)", "2004 (1 Jan – 29 Feb)"]
+    whole = trends.trend(
+        user=user("police.jetioguz"),
+        area=unit(JETI_OGUZ),
+        date_from=dt.date(2003, 1, 1),
+        date_to=dt.date(2003, 12, 31),
+        group="year",
+    )
+    assert whole.total.rates_per_year == whole.total.rates
+    assert trends.period_label(whole.periods[0], mark_partial=True) == "2003"
+
+
+def test_the_12_months_before_start_at_the_first_recorded_incident() -> None:
+    Incident.objects.all().delete()
+    PopulationCount.objects.create(unit=unit(JETI_OGUZ), year=2004, population=10_000)
+    # The register begins on 1 November 2003, at the same pace throughout: one incident a
+    # month. Uncut, the 12 months before would hold 8 incidents against 12 after, a spurious
+    # rise of 50 %.
+    for index in range(20):
+        incident(occurred_on=trends.add_months(dt.date(2003, 11, 1), index))
+    change = trends.rate_change(
+        user=user("lcpc.jetioguz"), area=unit(JETI_OGUZ), end=dt.date(2005, 6, 30)
+    )
+    assert change.before == trends.Window(dt.date(2003, 11, 1), dt.date(2004, 6, 30))
+    assert (change.count_before, change.count_after) == (8, 12)
+    # By hand: 61 days of 2003 and 182 of 2004 (366 days), 10,000 residents (nearest later
+    # count for 2003); after: 184 days of 2004 and 181 of 2005 at 10,000.
+    exposure_before = 10_000 * 61 / 365 + 10_000 * 182 / 366
+    exposure_after = 10_000 * 184 / 366 + 10_000 * 181 / 365
+    expected = rate_ratio(8, exposure_before, 12, exposure_after)
+    assert change.ratio is not None
+    assert change.ratio.ratio == pytest.approx(expected.ratio)
+    assert change.ratio.ratio == pytest.approx(1.0, abs=0.02)
+    assert change.caveat is not None and "2003-11-01" in change.caveat
+
+
+def test_fewer_than_6_months_of_records_before_are_not_enough_to_compare() -> None:
+    Incident.objects.all().delete()
+    PopulationCount.objects.create(unit=unit(JETI_OGUZ), year=2004, population=10_000)
+    for day in (dt.date(2004, 2, 1), dt.date(2004, 5, 1), dt.date(2004, 9, 1)):
+        incident(occurred_on=day)
+    change = trends.rate_change(
+        user=user("lcpc.jetioguz"), area=unit(JETI_OGUZ), end=dt.date(2005, 6, 30)
+    )
+    assert change.ratio is None and change.rate_before is None
+    assert change.rate_after == pytest.approx(10_000 / (10_000 * (184 / 366 + 181 / 365)))
+    assert change.caveat is not None and "not enough" in change.caveat
