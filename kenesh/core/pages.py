@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
@@ -54,3 +54,19 @@ def form_changes(form: forms.ModelForm[Any]) -> dict[str, Any]:
 def form_status(form: object) -> int:
     """400 when a submitted form has errors, so clients and tests see the rejection."""
     return 400 if getattr(form, "is_bound", False) and getattr(form, "errors", None) else 200
+
+
+def query_with_defaults(query: QueryDict, form_class: type[forms.Form]) -> QueryDict:
+    """The query string with each missing field of ``form_class`` set to the field's initial
+    value: a shared or bookmarked address that names only some fields (``?unit=…``) gets the
+    defaults the empty form shows, not "This field is required" on them."""
+    data = query.copy()
+    for name, field in form_class.base_fields.items():
+        if name in data or field.initial is None:
+            continue
+        initial = field.initial() if callable(field.initial) else field.initial
+        if isinstance(initial, list | tuple):
+            data.setlist(name, [str(value) for value in initial])
+        elif initial not in ("", None):
+            data[name] = str(initial)
+    return data

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.core.charts import Series, bar_chart, line_chart
+from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 from kenesh.geo.models import AdministrativeUnit
@@ -291,7 +292,9 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     if any(code not in allowed for code in asked):
         raise Http404
     bound = bool(request.GET)
-    form = EvaluationForm(request.GET if bound else None, user=request.user)
+    form = EvaluationForm(
+        query_with_defaults(request.GET, EvaluationForm) if bound else None, user=request.user
+    )
     context: dict[str, Any] = {"form": form, "found": None}
     if not bound:
         return render(request, "incidents/analysis/evaluation_page.html", context)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 from kenesh.incidents import spatial
@@ -28,7 +29,7 @@ def _bound_form(request: HttpRequest, form_class: type[Any]) -> Any:
     require_anywhere(request.user, Action.AGGREGATE, Resource.INCIDENTS)
     if "unit" in request.GET:
         spatial.analysis_unit(user=request.user, code=request.GET["unit"][:14])
-        return form_class(request.GET, user=request.user)
+        return form_class(query_with_defaults(request.GET, form_class), user=request.user)
     first = analysable_units(request.user).first()
     return form_class(user=request.user, initial={"unit": first.code if first else None})
 

@@ -324,3 +324,14 @@ def test_the_page_refuses_a_start_before_1991_and_keeps_the_input(
     html = response.content.decode()
     assert "on or after 1991-01-01" in html
     assert 'value="0001-01-01"' in html
+
+
+def test_an_address_without_the_window_lengths_uses_the_forms_defaults(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    client = english(client_as("coordinator"))
+    short = client.get(PAGE, query())
+    full = client.get(PAGE, {**query(), "before_months": 12, "after_months": 12})
+    assert short.status_code == full.status_code == 200
+    ratio = 'data-testid="did-ratio">'
+    assert short.content.decode().split(ratio)[1][:20] == full.content.decode().split(ratio)[1][:20]

@@ -156,3 +156,14 @@ def test_anonymous_visitors_are_sent_to_log_in(db: None, url: str) -> None:
     response = Client().get(url)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_an_address_naming_only_the_unit_gets_the_default_bands(client_as: Any) -> None:
+    client = client_as("lcpc.jetioguz")
+    response = client.get(NEAR_REPEAT, {"unit": JETI_OGUZ, "category": "livestock_theft"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "is-invalid" not in page
+    assert 'value="0,100,200,400,800,1600"' in page
+    hotspots = client.get(HOTSPOTS, {"unit": JETI_OGUZ})
+    assert hotspots.status_code == 200 and "is-invalid" not in hotspots.content.decode()
