@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
 from kenesh.accounts.models import ApiToken, AuditEntry, RoleAssignment, User
-from kenesh.core.admin import AuditedAdmin
+from kenesh.core.admin_site import AuditedAdmin
 
 
 class RoleAssignmentInline(admin.TabularInline):

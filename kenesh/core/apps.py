@@ -13,4 +13,4 @@ class KeneshAdminConfig(admin_apps.AdminConfig):
     """Django's admin with Kenesh's site: only administrators get in."""
 
     default = False  # named explicitly in INSTALLED_APPS; CoreConfig is this module's default
-    default_site = "kenesh.core.admin.KeneshAdminSite"
+    default_site = "kenesh.core.admin_site.KeneshAdminSite"

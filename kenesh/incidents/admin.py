@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from kenesh.core.admin import AuditedAdmin
+from kenesh.core.admin_site import AuditedAdmin
 from kenesh.incidents.models import IccsCategory, Incident
 
 

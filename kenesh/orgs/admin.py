@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from kenesh.core.admin import AuditedAdmin
+from kenesh.core.admin_site import AuditedAdmin
 from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
 
 

@@ -1,0 +1,54 @@
+"""Imports in the Django admin: mappings kept by administrators (audited), jobs read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+
+from kenesh.accounts.models import AuditAction, AuditEntry, User
+from kenesh.core.models import ImportJob, ImportMapping
+
+pytestmark = pytest.mark.django_db
+ClientAs = Callable[[str], Client]
+
+
+def test_an_administrator_edits_a_saved_mapping_and_the_change_is_audited(
+    client_as: ClientAs,
+) -> None:
+    mapping = ImportMapping.objects.create(
+        kind="incidents", name="Kochkor police", mapping={"external_ref": "№ КУСП"}
+    )
+    admin = client_as("admin")
+    assert admin.get("/admin/core/importmapping/").status_code == 200
+    response = admin.post(
+        f"/admin/core/importmapping/{mapping.pk}/change/",
+        {"kind": "incidents", "name": "Kochkor police", "mapping": '{"external_ref": "КУСП"}'},
+    )
+    assert response.status_code == 302, response.content[:500]
+    mapping.refresh_from_db()
+    assert mapping.mapping == {"external_ref": "КУСП"}
+    entry = AuditEntry.objects.filter(model="importmapping", object_id=str(mapping.pk)).latest("id")
+    assert entry.action == AuditAction.UPDATE and entry.actor_username == "admin"
+
+
+def test_imports_are_listed_read_only_without_their_rejected_rows(client_as: ClientAs) -> None:
+    job = ImportJob.objects.create(
+        kind="incidents",
+        created_by=User.objects.get(username="police.jetioguz"),
+        filename="march.csv",
+        content=b"external_ref,narrative\nX-1,Secret witness statement\n",
+        rejects=b"external_ref,narrative,reason\nX-1,Secret witness statement,bad\n",
+        sha256="0" * 64,
+    )
+    admin = client_as("admin")
+    listing = admin.get("/admin/core/importjob/")
+    assert listing.status_code == 200 and "march.csv" in listing.content.decode()
+    page = admin.get(f"/admin/core/importjob/{job.pk}/change/")
+    assert page.status_code == 200
+    assert "Secret witness statement" not in page.content.decode()
+    assert admin.post(f"/admin/core/importjob/{job.pk}/change/", {}).status_code == 403
+    assert admin.get("/admin/core/importjob/add/").status_code == 403
+    assert admin.post(f"/admin/core/importjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ImportJob.objects.filter(pk=job.pk).exists()
