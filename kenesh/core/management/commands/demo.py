@@ -28,7 +28,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo programme loaded: {summary.municipalities} municipalities, "
                 f"{summary.organisations} organisations, {summary.working_groups} working "
-                f"groups, {summary.members} members."
+                f"groups, {summary.members} members, {summary.incidents} incidents."
             )
         )
         self.stdout.write(f"Demo accounts (password: {DEMO_PASSWORD}):")
