@@ -972,6 +972,8 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
         "rejected": result.rejected,
     }
     if dry_run:
+        if result.errors and not result.rejected:
+            return _("The file cannot be imported: see the reason above. Nothing was written.")
         if result.errors:
             return (
                 _("Checked %(rows)d rows: %(rejected)d have errors. Nothing was written.") % counts
@@ -983,7 +985,10 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
             )
             % counts
         )
-    if result.errors and not result.written and not result.created:
+    if result.errors and not result.rejected:
+        # The file itself could not be read (format, encoding, columns): no row was checked.
+        return _("The file cannot be imported: see the reason above. Nothing was written.")
+    if result.errors and not result.written and not result.created and not result.unchanged:
         return _("Rows with errors: %(rejected)d; nothing was written.") % counts
     return (
         _("%(created)d created, %(unchanged)d already registered, %(rejected)d rejected.") % counts

@@ -74,7 +74,7 @@ def job_out(job: ImportJob) -> dict[str, Any]:
         "error_count": len(errors),
         "rejects_url": (
             reverse("api:import_rejects", kwargs={"job_id": job.pk})
-            if job.rejected_count and job.mode == "skip_invalid" and job.finished_at
+            if job.rejects and job.finished_at
             else None
         ),
         "created_at": job.created_at,

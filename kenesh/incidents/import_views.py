@@ -80,7 +80,9 @@ def job_page(request: HttpRequest, job_id: int) -> HttpResponse:
         "finished": finished,
         "errors": job.errors[:REPORT_ROWS] if finished else [],
         "more_errors": max(len(job.errors) - REPORT_ROWS, 0) if finished else 0,
-        "has_rejects": finished and job.rejected_count > 0 and job.mode == "skip_invalid",
+        "has_rejects": finished
+        and job.rejected_count > 0
+        and ImportJob.objects.filter(pk=job.pk, rejects__isnull=False).exists(),
     }
     return render_page_or_fragment(
         request, "incidents/import/job.html", "incidents/import/_job_status.html", context

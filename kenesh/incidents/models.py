@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -156,6 +156,7 @@ class PeopleCounts(models.Model):
 # The register starts with independent Kyrgyzstan: an earlier date is a typing error (a year
 # written with two digits, a spreadsheet's zero date), not a case.
 MIN_DATE = dt.date(1991, 1, 1)
+DUPLICATE_REFERENCE = "duplicate_external_ref"
 NARRATIVE_LENGTH = 10_000  # characters: a page of police prose, and the same in API and import
 EARLIEST_DATE_MESSAGE = _("Dates before 1991 are not accepted; check the year.")
 
@@ -266,6 +267,10 @@ class Incident(PeopleCounts, TimeStampedModel):
                 fields=["unit", "external_ref"],
                 condition=~models.Q(external_ref=""),
                 name="%(app_label)s_%(class)s_unique_external_ref",
+                violation_error_code=DUPLICATE_REFERENCE,
+                violation_error_message=_(
+                    "Another incident of this municipality has this external reference."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(reported_on__gte=models.F("occurred_on")),
@@ -333,6 +338,23 @@ class Incident(PeopleCounts, TimeStampedModel):
         errors.update(self._location_errors(unit))
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude: Any = None) -> None:
+        """As Django's, with a repeated external reference reported at its field."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict({})
+            general = errors.get(NON_FIELD_ERRORS, [])
+            duplicate = [error for error in general if error.code == DUPLICATE_REFERENCE]
+            if duplicate:
+                errors["external_ref"] = [*errors.get("external_ref", []), *duplicate]
+                rest = [error for error in general if error.code != DUPLICATE_REFERENCE]
+                if rest:
+                    errors[NON_FIELD_ERRORS] = rest
+                else:
+                    errors.pop(NON_FIELD_ERRORS, None)
+            raise ValidationError(errors) from exc
 
     def _location_errors(self, unit: Any) -> dict[str, Any]:
         latitude, longitude = self.latitude, self.longitude

@@ -430,7 +430,8 @@ def test_an_external_reference_is_unique_within_the_municipality(
         client_as("police.jetioguz"), "post", INCIDENTS, new_incident(external_ref="TEST-2003-1")
     )
 
-    assert_error(response, 422)
+    body = assert_error(response, 422)
+    assert error_fields(body) == {"external_ref"}
     assert counts() == before
 
 

@@ -156,3 +156,35 @@ def test_a_nul_character_in_a_code_is_a_row_error_not_a_crash(tmp_path: Path) ->
     with pytest.raises(CommandError):
         call_command("import", "incidents", str(path), "--language", "en", stderr=err)
     assert "column settlement: No settlement has this code." in err.getvalue()
+
+
+def test_a_template_in_a_missing_folder_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("--template", str(tmp_path / "no" / "such" / "t.csv"))
+
+
+def test_rejects_in_a_missing_folder_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(sheet([row()]))
+    jobs = ImportJob.objects.count()
+    with pytest.raises(CommandError, match="No such folder"):
+        run(str(path), "--skip-invalid", "--rejects", str(tmp_path / "no" / "out.csv"))
+    assert ImportJob.objects.count() == jobs and Incident.objects.count() == 0
+
+
+def test_a_file_that_cannot_be_read_says_so_rather_than_counting_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    path.write_bytes(b"\xd0\xcf\x11\xe0rest of an old workbook")
+    with pytest.raises(CommandError, match="The file cannot be imported"):
+        run(str(path))
+
+
+def test_a_second_skip_invalid_run_counts_the_rows_already_registered(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(sheet([row(external_ref="R-1"), row(external_ref="R-2", status="lost")]))
+    run(str(path), "--skip-invalid", "--rejects", str(tmp_path / "r1.csv"))
+    out, _err = run(str(path), "--skip-invalid", "--rejects", str(tmp_path / "r2.csv"))
+    assert "0 created, 1 already registered, 1 rejected." in out
+    # The command line keeps the rejects in its own file: the job offers no download.
+    job = ImportJob.objects.latest("pk")
+    assert job.rejects is None

@@ -84,8 +84,13 @@ class Command(BaseCommand):
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in {"csv", "xlsx"}:
             raise CommandError(_("The template must be a .csv or .xlsx file."))
-        with path.open("wb") as stream:
-            write_template(IncidentImport(), fmt, stream)
+        try:
+            with path.open("wb") as stream:
+                write_template(IncidentImport(), fmt, stream)
+        except OSError as exc:
+            raise CommandError(
+                _("Cannot write %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}
+            ) from exc
         self.stdout.write(_("Template written to %s.") % path)
 
     def _mapping(self, options: dict[str, Any], user: User | None) -> dict[str, str]:
@@ -111,6 +116,9 @@ class Command(BaseCommand):
     def _import(self, path: Path, options: dict[str, Any], language: str) -> None:
         if not path.is_file():
             raise CommandError(_("No such file: %s") % path)
+        rejects_path = Path(options["rejects"] or f"{path}.rejects.csv")
+        if options["skip_invalid"] and not rejects_path.parent.is_dir():
+            raise CommandError(_("No such folder for the rejected rows: %s") % rejects_path.parent)
         user = None
         if options["user"]:
             user = User.objects.filter(username=options["user"], is_active=True).first()
@@ -131,7 +139,6 @@ class Command(BaseCommand):
         )
         job.sha256 = _sha256(path)
         spec = IncidentImport(user=spec_user, job=job)
-        rejects_path = Path(options["rejects"] or f"{path}.rejects.csv")
         with path.open("rb") as stream:
             rejects = (
                 rejects_path.open("w", encoding="utf-8-sig", newline="") if skip_invalid else None
