@@ -119,11 +119,14 @@ class Traffic:
         them through WhiteNoise, which sends the gzip (or smaller brotli) file precompressed by
         ``collectstatic``. So static files count at their gzip size (level 9, as WhiteNoise
         uses), an upper bound of what goes over the wire. Django's HTML is not compressed by the
-        application (no GZipMiddleware), so pages count at their full size.
+        application (no GZipMiddleware), so pages count at their full size; an answer sent
+        gzipped (the hot spot GeoJSON) counts at its gzip size (level 6, as Django compresses).
         """
         body = response.body()
         if urlsplit(response.url).path.startswith("/static/"):
             return len(gzip.compress(body, compresslevel=9, mtime=0))
+        if response.headers.get("content-encoding") == "gzip":
+            return len(gzip.compress(body, compresslevel=6, mtime=0))
         return len(body)
 
 

@@ -21,6 +21,8 @@ from kenesh.orgs.models import WorkingGroup
 pytestmark = pytest.mark.browser
 
 PAGE_WEIGHT_LIMIT = 150 * 1024  # bytes over the wire for a page's first load
+# The hot spot map also carries Leaflet (42 KB gzipped) and the map's GeoJSON (gzipped).
+MAP_PAGE_WEIGHT_LIMIT = 200 * 1024
 
 
 def kyrgyz(message: str) -> str:
@@ -149,7 +151,17 @@ def test_an_htmx_filter_replaces_only_the_table(open_page: Any) -> None:
     page.traffic.assert_clean(page)
 
 
-@pytest.mark.parametrize("path", ["/login/", "/", "/working-groups/{group}/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login/",
+        "/",
+        "/working-groups/{group}/",
+        "/incidents/",
+        f"/analysis/crime/?unit={JETI_OGUZ}",
+        f"/analysis/hotspots/?unit={JETI_OGUZ}&cell_m=500",
+    ],
+)
 def test_a_pages_first_load_stays_under_150_kb(open_page: Any, path: str) -> None:
     group = WorkingGroup.objects.get(unit__code=JETI_OGUZ)
     session = None
@@ -169,5 +181,6 @@ def test_a_pages_first_load_stays_under_150_kb(open_page: Any, path: str) -> Non
     total = sum(sizes.values())
     print(f"first load of {path}: {total / 1024:.1f} KB over the wire {sizes}")
     assert any(url.endswith(".css") for url in sizes), "the stylesheet was loaded"
-    assert total < PAGE_WEIGHT_LIMIT, sizes
+    limit = MAP_PAGE_WEIGHT_LIMIT if path.startswith("/analysis/hotspots/") else PAGE_WEIGHT_LIMIT
+    assert total < limit, sizes
     page.traffic.assert_clean(page)

@@ -269,3 +269,17 @@ def test_aggregate_only_roles_see_the_map(
     response = get(client_as(username))
     assert response.status_code == 200
     assert response.json()["mapped"] == 60
+
+
+def test_the_geojson_is_sent_gzipped_to_a_client_that_accepts_it(client_as: Any) -> None:
+    import gzip
+    import json
+
+    client = client_as("lcpc.jetioguz")
+    query = {"unit": JETI_OGUZ, "cell_m": 500}
+    plain = client.get(URL, query)
+    packed = client.get(URL, query, HTTP_ACCEPT_ENCODING="gzip")
+    assert plain.status_code == packed.status_code == 200
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) < len(plain.content) / 3
