@@ -26,18 +26,6 @@ SMALL_ROWS = 20_000
 TARGET_ROWS_PER_S = 20_000
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kenesh_bench"
 ICCS_CODES = ["05025", "0501", "0502", "0201", "0101", "0207", "0701", "0601", "04014", "0906"]
-MUNICIPALITIES = {
-    "41702210830000": (42.337, 78.224),
-    "41702410000010": (42.490, 78.395),
-    "41703207826000": (41.333, 72.940),
-    "41704235816000": (42.215, 75.755),
-    "41705214848000": (39.980, 70.560),
-    "41706207814000": (40.318, 73.442),
-    "41706246820000": (40.628, 73.621),
-    "41707215818000": (42.620, 71.580),
-    "41708206812000": (42.888, 75.083),
-    "41708222865000": (42.865, 74.300),
-}
 
 
 def _database_url() -> str:
@@ -65,6 +53,7 @@ def _setup_django() -> None:
 
 def write_sheet(path: Path, rows: int, seed: int = 3) -> None:
     """A sheet as a police export would give it: every column, valid rows, in random order."""
+    from kenesh.core.demo import CENTROIDS as MUNICIPALITIES  # the pilots and their centres
     from kenesh.geo.models import AdministrativeUnit, Level
     from kenesh.incidents.imports import IncidentImport
 
