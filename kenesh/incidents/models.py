@@ -215,6 +215,10 @@ class Incident(PeopleCounts, TimeStampedModel):
         to_field="code",
         on_delete=models.PROTECT,
         related_name="incidents",
+        # Lists and statistics reach incidents by unit and date (the composite indexes); an
+        # ICCS prefix narrows those rows. An index here would cost every imported row twice
+        # (a btree and a pattern index) for deleting an ICCS code, which never happens.
+        db_index=False,
     )
     occurred_on = models.DateField(_("occurred on"))
     occurred_at = models.TimeField(_("time of day"), null=True, blank=True)
@@ -250,6 +254,7 @@ class Incident(PeopleCounts, TimeStampedModel):
         editable=False,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # provenance, read one incident at a time; jobs are never deleted
     )
 
     objects = IncidentQuerySet.as_manager()
