@@ -123,13 +123,17 @@ def suppress_table(
     threshold: int = DEFAULT_THRESHOLD,
     row_totals: bool = True,
     column_totals: bool = True,
+    primary: ArrayLike | None = None,
 ) -> SuppressedTable:
     """Primary and complementary suppression of an R×C table of non-negative integer counts.
 
     ``row_totals`` / ``column_totals``: whether the table publishes the total of each row /
-    column (and then its grand total). Returns which cells and totals to suppress so that no
-    suppressed value is a linear function of the published ones (see the module docstring for
-    the method and its references). Deterministic: the same table gives the same suppression.
+    column (and then its grand total). ``primary``, when given, says which entries must be
+    suppressed for their own sake, as a boolean mask of the (R+1)×(C+1) extended table (cells,
+    row totals in the last column, column totals in the last row, the grand total in the
+    corner); by default every entry from 1 to ``threshold - 1``. Returns which cells and totals
+    to suppress so that no suppressed value is a linear function of the published ones (see the
+    module docstring for the method and its references). Deterministic.
     """
     if threshold < 1:
         raise ValueError("threshold must be at least 1")
@@ -137,6 +141,12 @@ def suppress_table(
     if counts.ndim != 2:
         raise ValueError("a table is two-dimensional: rows × columns")
     table = _ExtendedTable(counts, threshold, row_totals=row_totals, column_totals=column_totals)
+    if primary is not None:
+        chosen = np.asarray(primary, dtype=bool)
+        if chosen.shape != table.values.shape:
+            raise ValueError("primary covers the extended table: (rows + 1) × (columns + 1)")
+        table.primary = chosen & table.exists
+        table.hidden = table.primary.copy()
     table.suppress()
     n_rows, n_cols = counts.shape
     hidden = table.hidden

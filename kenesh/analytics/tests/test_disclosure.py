@@ -285,3 +285,26 @@ def test_a_long_series_of_map_cells_is_fast() -> None:
     series = suppress_series(counts)
     assert np.all(series.hidden[(counts >= 1) & (counts <= 4)])
     assert int(counts[series.hidden].sum()) >= 5
+
+
+def test_only_the_chosen_rows_are_suppressed_and_nothing_chosen_comes_back() -> None:
+    # Sensitive rows (domestic violence for an aggregate-only viewer) among published ones.
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        n_rows, n_cols = int(rng.integers(1, 6)), int(rng.integers(1, 8))
+        counts = random_table(rng, n_rows, n_cols)
+        sensitive = rng.random(n_rows) < 0.4
+        primary = np.zeros((n_rows + 1, n_cols + 1), dtype=bool)
+        primary[:n_rows, :n_cols] = sensitive[:, None] & (counts >= 1) & (counts <= 4)
+        row_sums = counts.sum(axis=1)
+        primary[:n_rows, n_cols] = sensitive & (row_sums >= 1) & (row_sums <= 4)
+        table = suppress_table(counts, primary=primary)
+        assert np.all(table.hidden[primary[:n_rows, :n_cols]]), counts
+        assert derivable(table) == [], (counts, sensitive)
+        if not sensitive.any():
+            assert table.n_hidden == 0
+
+
+def test_a_primary_mask_of_the_wrong_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="extended"):
+        suppress_table([[1, 2]], primary=np.zeros((1, 2), dtype=bool))
