@@ -24,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
     """Every test database starts with the demo programme; each test rolls back its changes."""
-    from kenesh.core.demo import demo_load
+    from kenesh.portal.demo import demo_load
 
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         demo_load()

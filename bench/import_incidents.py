@@ -53,9 +53,9 @@ def _setup_django() -> None:
 
 def write_sheet(path: Path, rows: int, seed: int = 3) -> None:
     """A sheet as a police export would give it: every column, valid rows, in random order."""
-    from kenesh.core.demo import CENTROIDS as MUNICIPALITIES  # the pilots and their centres
     from kenesh.geo.models import AdministrativeUnit, Level
-    from kenesh.incidents.imports import IncidentImport
+    from kenesh.incidents.imports.spec import IncidentImport
+    from kenesh.portal.demo import CENTROIDS as MUNICIPALITIES  # the pilots and their centres
 
     header = [column.header for column in IncidentImport().columns]
     rng = random.Random(seed)  # noqa: S311 - synthetic data
@@ -123,7 +123,7 @@ def child(path: str) -> None:
     from django.db import connection
 
     from kenesh.core.imports import ImportOptions, run_import
-    from kenesh.incidents.imports import IncidentImport
+    from kenesh.incidents.imports.spec import IncidentImport
     from kenesh.incidents.models import Incident
 
     with connection.cursor() as cursor:

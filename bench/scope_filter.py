@@ -35,9 +35,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     from kenesh.accounts.models import User
-    from kenesh.core.demo import demo_load
     from kenesh.geo.models import AdministrativeUnit, Level
     from kenesh.orgs.models import Organisation, OrganisationKind
+    from kenesh.portal.demo import demo_load
 
     demo_load()
     units = list(AdministrativeUnit.objects.exclude(level=Level.COUNTRY))

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kenesh.geo",
     "kenesh.orgs",
     "kenesh.incidents",
+    "kenesh.portal",  # the top app: reads the module registry, imported by nothing
 ]
 
 MIDDLEWARE = [
@@ -104,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "kenesh.core.context_processors.navigation",
+                "kenesh.portal.context_processors.navigation",
             ],
         },
     },

@@ -1,8 +1,11 @@
+"""The site's addresses: the platform's own, then every module's from the registry."""
+
 from django.contrib import admin
 from django.urls import include, path, re_path
 
 from config.api import api
 from kenesh.core import views as core_views
+from kenesh.core.modules import url_patterns
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -10,12 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     re_path(r"^api/", core_views.api_not_found),
-    path("", include("kenesh.accounts.urls")),
-    path("", include("kenesh.core.urls")),
-    path("units/", include("kenesh.geo.urls")),
-    path("", include("kenesh.orgs.urls")),
-    path("incidents/", include("kenesh.incidents.import_urls")),
-    path("incidents/", include("kenesh.incidents.urls")),
-    path("analysis/", include("kenesh.incidents.analysis_urls")),
-    path("analysis/", include("kenesh.incidents.spatial_urls")),
+    path("", include("kenesh.portal.urls")),
+    *url_patterns(),
 ]

@@ -1,10 +1,9 @@
-from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 
-from kenesh.accounts.models import ApiToken, AuditEntry, RoleAssignment, User
+from kenesh.accounts.models import ApiToken, RoleAssignment, User
 from kenesh.core.admin_site import AuditedAdmin
 
 
@@ -27,21 +26,3 @@ class ApiTokenAdmin(AuditedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # tokens are created with `kenesh token create` so the secret is shown once
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """Read-only: the audit log is append-only."""
-
-    list_display = ["at", "actor_username", "action", "model", "object_id", "object_repr"]
-    list_filter = ["action", "app_label", "model"]
-    search_fields = ["actor_username", "object_repr", "object_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kenesh.accounts.models import AuditEntry, RoleAssignment, User
+from kenesh.accounts.models import RoleAssignment, User
+from kenesh.core.models import AuditEntry
 
 
 def user_roles(user: User | AnonymousUser) -> list[dict[str, Any]]:

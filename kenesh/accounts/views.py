@@ -9,8 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from kenesh.accounts.models import AuditAction
 from kenesh.accounts.selectors import audit_entries, audit_object_types
+from kenesh.core.models import AuditAction
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere

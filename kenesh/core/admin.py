@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from kenesh.core.admin_site import AuditedAdmin
-from kenesh.core.models import ImportJob, ImportMapping
+from kenesh.core.models import AuditEntry, ImportJob, ImportMapping
 
 
 @admin.register(ImportMapping)
@@ -30,6 +30,24 @@ class ImportJobAdmin(admin.ModelAdmin):
                     "rejected_count"]  # fmt: skip
     list_filter = ["kind", "status"]
     search_fields = ["filename", "sha256"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is append-only."""
+
+    list_display = ["at", "actor_username", "action", "model", "object_id", "object_repr"]
+    list_filter = ["action", "app_label", "model"]
+    search_fields = ["actor_username", "object_repr", "object_id"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -15,11 +15,8 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
-from ninja.security import HttpBearer, SessionAuth
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
-
-from kenesh.accounts.services import token_authenticate
 
 T = TypeVar("T")
 
@@ -133,16 +130,6 @@ def responses(ok: Any, status: int = 200) -> dict[int, Any]:
     return {status: ok, **ERRORS}
 
 
-class BearerToken(HttpBearer):
-    """``Authorization: Bearer <token>`` with a token from ``kenesh token create``."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
 def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
@@ -215,7 +202,3 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(MultiPartParserError, on_unreadable_request)
     api.add_exception_handler(SuspiciousOperation, on_unreadable_request)
     api.add_exception_handler(UnreadablePostError, on_unreadable_request)
-
-
-def authentication() -> list[Any]:
-    return [BearerToken(), SessionAuth()]

@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Core")
 
+    def ready(self) -> None:
+        from kenesh.core.modules import autodiscover
+
+        autodiscover()  # each app's module.py registers what it contributes
+
 
 class KeneshAdminConfig(admin_apps.AdminConfig):
     """Django's admin with Kenesh's site: only administrators get in."""

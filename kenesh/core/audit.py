@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.crypto import salted_hmac
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
+from kenesh.core.models import AuditAction, AuditEntry
+
+if TYPE_CHECKING:
+    from kenesh.accounts.models import User
 
 Snapshot = dict[str, Any]
 

@@ -1,11 +1,13 @@
-"""Base pieces shared by every domain model."""
+"""Base pieces shared by every domain model, import jobs and the append-only audit log."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -137,3 +139,91 @@ class ImportMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.name}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("created")
+    UPDATE = "update", _("updated")
+    DELETE = "delete", _("deleted")
+
+
+class AppendOnlyError(RuntimeError):
+    """Raised when code tries to change or remove an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("Audit entries cannot be changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when, with the changed fields before and after. Append-only."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        # Deleting a user must not touch the log: the entry keeps the id and the username.
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_username = models.CharField(_("username"), max_length=150, blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=8, choices=AuditAction.choices)
+    app_label = models.CharField(_("application"), max_length=100)
+    model = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+        # The table keeps the name it had when the log lived in accounts (docs/adr/0007).
+        db_table = "accounts_auditentry"
+        indexes = [models.Index(fields=["app_label", "model", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Audit entries cannot be deleted.")
+
+    def _model_class(self) -> type[models.Model] | None:
+        try:
+            return apps.get_model(self.app_label, self.model)
+        except LookupError:
+            return None
+
+    @property
+    def model_label(self) -> str:
+        """The object type in the reader's language ("organisation", "уюм", ...)."""
+        model = self._model_class()
+        return str(model._meta.verbose_name) if model is not None else self.model
+
+    def labelled_changes(self) -> list[tuple[str, Any, Any]]:
+        """(field label in the reader's language, before, after) for each changed field."""
+        model = self._model_class()
+        labels: dict[str, str] = {}
+        if model is not None:
+            for field in model._meta.concrete_fields:
+                labels[field.attname] = str(getattr(field, "verbose_name", field.attname))
+        return [
+            (labels.get(name, name), change[0], change[1])
+            for name, change in self.changes.items()
+            if isinstance(change, list) and len(change) == 2
+        ]

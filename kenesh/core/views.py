@@ -1,17 +1,13 @@
-"""Pages every user has: the home dashboard, and the health check for load balancers."""
+"""The health check for load balancers and the API's answer to unknown addresses."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_safe
-
-from kenesh.core.selectors import dashboard_for
+from django.views.decorators.http import require_GET
 
 
 @require_GET
@@ -33,9 +29,3 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""
     return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)
-
-
-@require_safe
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"dashboard": dashboard_for(request.user)})

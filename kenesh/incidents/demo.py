@@ -645,3 +645,9 @@ def demo_incidents_load() -> DemoIncidents:
         boundaries_set=boundaries_set,
         by_unit=dict(by_unit),
     )
+
+
+def demo_module_load() -> str:
+    """The module's demo loader (kenesh.core.modules): loads and says what is there."""
+    loaded = demo_incidents_load()
+    return f"{loaded.total} incidents"

@@ -44,3 +44,22 @@ def incident_units(*, user: AnyUser) -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(pk__in=readable, level=Level.MUNICIPALITY).order_by(
         "name_ru", "code"
     )
+
+
+def dashboard_panel(user: AnyUser, units: list[AdministrativeUnit]) -> dict[str, object] | None:
+    """The dashboard's incident panel: incidents recorded in the last twelve months in the
+    municipalities the dashboard shows (counts over a year and a municipality, which every
+    role with aggregates may see), with the link a reader of records follows."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    if not units:
+        return None
+    since = timezone.localdate() - dt.timedelta(days=365)
+    count = (
+        incidents_for(user=user, action=Action.AGGREGATE)
+        .filter(unit__in=units, occurred_on__gt=since)
+        .count()
+    )
+    return {"incidents_12_months": count, "since": since}

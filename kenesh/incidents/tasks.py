@@ -12,7 +12,7 @@ from kenesh.core.models import ImportJob
 @shared_task(name="incidents.import")
 def incident_import_run(job_id: int) -> str:
     """Run a queued incident import job; returns its final status."""
-    from kenesh.incidents.imports import IncidentImport
+    from kenesh.incidents.imports.spec import IncidentImport
 
     job = ImportJob.objects.select_related("created_by").get(pk=job_id, kind="incidents")
     # A web job always runs as its uploader; if that account is gone, as nobody (every row is

@@ -1,13 +1,21 @@
-"""Pages of the incident register, under /incidents/."""
+"""Every page of the incidents module, one namespace: ``incidents:<name>`` for the register,
+``incidents:<feature>:<name>`` for its features (import, analysis, spatial).
 
-from django.urls import URLPattern, URLResolver, path
+Mounted at the site root by the module registry (``module.py``); the addresses are those of
+earlier releases (/incidents/..., /analysis/...).
+"""
 
-from kenesh.incidents import views
+from django.urls import include, path
+
+from kenesh.incidents.analysis import urls as analysis_urls
+from kenesh.incidents.imports import urls as import_urls
+from kenesh.incidents.register import urls as register_urls
+from kenesh.incidents.spatial import urls as spatial_urls
 
 app_name = "incidents"
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("", views.incident_list_page, name="list"),
-    path("new/", views.incident_create_page, name="create"),
-    path("<int:pk>/", views.incident_detail_page, name="detail"),
-    path("<int:pk>/edit/", views.incident_edit_page, name="edit"),
+urlpatterns = [
+    path("incidents/import/", include((import_urls.urlpatterns, "import"))),
+    path("incidents/", include(register_urls.urlpatterns)),
+    path("analysis/", include((analysis_urls.urlpatterns, "analysis"))),
+    path("analysis/", include((spatial_urls.urlpatterns, "spatial"))),
 ]

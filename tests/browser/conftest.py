@@ -69,7 +69,7 @@ def demo_server(browser: Any, live_server: Any) -> Iterator[Any]:
     """
     # Settings stay as in production (secure cookies, HSTS): the live server speaks plain HTTP
     # on localhost, which chromium treats as a secure context, so it keeps Secure cookies.
-    from kenesh.core.demo import demo_load
+    from kenesh.portal.demo import demo_load
 
     demo_load()
     yield live_server

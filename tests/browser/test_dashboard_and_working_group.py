@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from kenesh.core.demo import DEMO_PASSWORD, JETI_OGUZ
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import WorkingGroup
+from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kenesh.core.demo import DEMO_PASSWORD, JETI_OGUZ
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
 
 pytestmark = pytest.mark.browser
 

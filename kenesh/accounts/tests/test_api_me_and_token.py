@@ -13,7 +13,7 @@ from django.test import Client
 
 from kenesh.accounts.models import ApiToken, User, hash_token
 from kenesh.accounts.services import token_create, token_revoke
-from kenesh.core.demo import DEMO_PASSWORD, JETI_OGUZ
+from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AppendOnlyError, AuditAction, AuditEntry, User
+from kenesh.accounts.models import User
+from kenesh.core.models import AppendOnlyError, AuditAction, AuditEntry
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Organisation, OrganisationKind
 from kenesh.orgs.services import organisation_create, organisation_update

@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Organisation, OrganisationKind
 from kenesh.orgs.services import organisation_create

@@ -7,7 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditAction, AuditEntry, RoleAssignment, User
+from kenesh.accounts.models import RoleAssignment, User
+from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Organisation
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
-from kenesh.core.models import ImportJob, ImportMapping
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditAction, AuditEntry, ImportJob, ImportMapping
 
 pytestmark = pytest.mark.django_db
 ClientAs = Callable[[str], Client]

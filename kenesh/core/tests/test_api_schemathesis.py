@@ -35,8 +35,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 from config.wsgi import application
 from kenesh.accounts.models import User
 from kenesh.accounts.services import token_create
-from kenesh.core.demo import DEMO_PASSWORD, JETI_OGUZ, KARAKOL
 from kenesh.orgs.models import Membership, Organisation, OrganisationKind, Person, WorkingGroup
+from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ, KARAKOL
 
 CHECKS = [
     not_a_server_error,

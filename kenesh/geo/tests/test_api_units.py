@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.test import Client
 
 from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
-from kenesh.core.demo import KARAKOL
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import KARAKOL
 
 # Demo incidents cover recent years; tests that count put theirs in 2003 and filter on it.
 TEST_YEAR = {"from": "2003-01-01", "to": "2003-12-31"}

@@ -7,9 +7,9 @@ from typing import Any
 
 import factory
 
-from kenesh.core.demo import JETI_OGUZ
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
+from kenesh.portal.demo import JETI_OGUZ
 
 
 class IncidentFactory(factory.django.DjangoModelFactory[Incident]):

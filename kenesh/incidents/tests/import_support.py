@@ -8,7 +8,7 @@ from typing import Any
 
 from kenesh.core.imports import ImportOptions, ImportResult, run_import
 from kenesh.core.models import ImportJob
-from kenesh.incidents.imports import IncidentImport
+from kenesh.incidents.imports.spec import IncidentImport
 from kenesh.incidents.models import PEOPLE_FIELDS
 
 JETI_OGUZ = "41702210830000"

@@ -10,13 +10,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from kenesh.accounts.models import AuditEntry
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
+from kenesh.core.models import AuditEntry
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import PEOPLE_FIELDS, Incident
 from kenesh.incidents.tests.conftest import TEST_YEAR
 from kenesh.incidents.tests.factories import IncidentFactory
 from kenesh.orgs.tests.api_support import assert_error, error_fields, ids, send
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

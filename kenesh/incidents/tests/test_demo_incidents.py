@@ -15,12 +15,11 @@ import pyproj
 import pytest
 from django.db.models import Count, F
 
-from kenesh.accounts.models import AuditEntry
 from kenesh.analytics.evaluation import did
 from kenesh.analytics.grid import points_to_cells, queen_weights, utm_epsg
 from kenesh.analytics.nearrepeat import knox
 from kenesh.analytics.spatial import gi_star, hotspot_classes
-from kenesh.core.demo import demo_load
+from kenesh.core.models import AuditEntry
 from kenesh.geo.geometry import point_in_geometry
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
 from kenesh.incidents.demo import (
@@ -36,7 +35,8 @@ from kenesh.incidents.demo import (
     pilot_codes,
 )
 from kenesh.incidents.models import Incident, IncidentQuerySet
-from kenesh.incidents.spatial import DEFAULT_SPACE_EDGES_M, DEFAULT_TIME_EDGES_DAYS
+from kenesh.incidents.spatial.selectors import DEFAULT_SPACE_EDGES_M, DEFAULT_TIME_EDGES_DAYS
+from kenesh.portal.demo import demo_load
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.test import Client
 
 from kenesh.accounts.models import User
 from kenesh.analytics.evaluation import did
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from django.db import connection
 
 from kenesh.accounts.models import User
 from kenesh.core.models import ImportJob, ImportStatus
-from kenesh.incidents.imports import incident_import_start
+from kenesh.incidents.imports.spec import incident_import_start
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tasks import incident_import_run
 from kenesh.incidents.tests.import_support import row, sheet
@@ -65,9 +65,9 @@ def demo_restored_afterwards(django_db_blocker: Any) -> Iterator[None]:
     of the session expect (the ICCS table from its migration, the demo programme).
     Listed before ``transactional_db``, so this runs after that fixture's flush."""
     yield
-    from kenesh.core.demo import demo_load
     from kenesh.incidents.models import IccsCategory
     from kenesh.incidents.reference import iccs_load
+    from kenesh.portal.demo import demo_load
 
     with django_db_blocker.unblock():
         if not IccsCategory.objects.exists():

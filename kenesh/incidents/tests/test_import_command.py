@@ -10,8 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kenesh.accounts.models import AuditEntry
-from kenesh.core.models import ImportJob, ImportMapping
+from kenesh.core.models import AuditEntry, ImportJob, ImportMapping
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.import_support import HEADER, KARAKOL, row, sheet, xlsx
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 
-from kenesh.accounts.models import AuditEntry, User
-from kenesh.core.models import ImportJob, ImportStatus
-from kenesh.incidents.imports import IncidentImport
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditEntry, ImportJob, ImportStatus
+from kenesh.incidents.imports.spec import IncidentImport
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.import_support import KARAKOL, import_bytes, row, sheet, xlsx
 

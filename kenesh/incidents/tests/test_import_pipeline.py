@@ -9,9 +9,10 @@ import io
 
 import pytest
 
-from kenesh.accounts.models import AuditEntry, User
+from kenesh.accounts.models import User
 from kenesh.core.imports import write_template
-from kenesh.incidents.imports import IncidentImport
+from kenesh.core.models import AuditEntry
+from kenesh.incidents.imports.spec import IncidentImport
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
 from kenesh.incidents.tests.import_support import (

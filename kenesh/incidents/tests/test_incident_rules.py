@@ -9,12 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.incidents.models import Incident
 from kenesh.incidents.services import incident_create, incident_update
 from kenesh.incidents.tests.factories import incident_payload
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.utils import translation
 
-from kenesh.core.demo import JETI_OGUZ
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import JETI_OGUZ
 
 PAGES = ["/analysis/hotspots/", "/analysis/near-repeat/"]
 APIS = ["/api/v1/analytics/hotspots", "/api/v1/analytics/near-repeat"]
@@ -37,7 +37,7 @@ def incidents(db: None) -> None:
 
 
 def test_the_earliest_date_is_the_registers_first_day() -> None:
-    from kenesh.incidents import spatial
+    from kenesh.incidents.spatial import selectors as spatial
 
     assert dt.date(1991, 1, 1) == spatial.EARLIEST_DATE
     with translation.override("en"):

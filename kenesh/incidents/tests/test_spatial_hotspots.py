@@ -14,10 +14,10 @@ import pyproj
 import pytest
 from django.test import Client
 
-from kenesh.core.demo import JETI_OGUZ
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import JETI_OGUZ
 
 URL = "/api/v1/analytics/hotspots"
 CENTRE = (42.33, 78.22)  # lat, lon in Jeti-Oguz
@@ -239,7 +239,7 @@ def test_a_missing_unit_is_refused(db: None, client_as: Any) -> None:
 def test_a_grid_too_large_is_refused_with_a_message_about_the_cell_size(
     points: list[tuple[float, float]], client_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("kenesh.incidents.spatial.MAX_GRID_CELLS", 10)
+    monkeypatch.setattr("kenesh.incidents.spatial.selectors.MAX_GRID_CELLS", 10)
     response = get(client_as("lcpc.jetioguz"), cell_m=100)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "cell_m"]

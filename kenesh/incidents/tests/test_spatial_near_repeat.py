@@ -16,10 +16,10 @@ from django.test import Client
 from django.utils import translation
 
 from kenesh.analytics.nearrepeat import knox
-from kenesh.core.demo import JETI_OGUZ
-from kenesh.incidents import spatial
 from kenesh.incidents.models import Incident
+from kenesh.incidents.spatial import selectors as spatial
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import JETI_OGUZ
 
 URL = "/api/v1/analytics/near-repeat"
 CENTRE = (42.33, 78.22)
@@ -225,7 +225,7 @@ def test_bad_parameters_are_refused_with_a_json_message(
 def test_too_many_events_are_refused_with_a_clear_message(
     events: list[Any], client_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("kenesh.incidents.spatial.MAX_NEAR_REPEAT_EVENTS", 50)
+    monkeypatch.setattr("kenesh.incidents.spatial.selectors.MAX_NEAR_REPEAT_EVENTS", 50)
     response = get(client_as("lcpc.jetioguz"))
     assert response.status_code == 422
     assert "80 incidents are too many" in response.json()["errors"][0]["msg"]
@@ -234,7 +234,7 @@ def test_too_many_events_are_refused_with_a_clear_message(
 def test_too_many_close_pairs_for_the_permutations_are_refused(
     events: list[Any], client_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("kenesh.incidents.spatial.MAX_PAIR_PERMUTATIONS", 1000)
+    monkeypatch.setattr("kenesh.incidents.spatial.selectors.MAX_PAIR_PERMUTATIONS", 1000)
     response = get(client_as("lcpc.jetioguz"), permutations=999)
     assert response.status_code == 422
     assert response.json()["errors"][0]["loc"] == ["query", "permutations"]

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from kenesh.core.demo import JETI_OGUZ
 from kenesh.incidents.models import Incident
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.portal.demo import JETI_OGUZ
 
 HOTSPOTS = "/analysis/hotspots/"
 NEAR_REPEAT = "/analysis/near-repeat/"
@@ -90,7 +90,7 @@ def test_bad_hotspot_input_is_a_message_and_the_form_keeps_it(
 def test_a_grid_too_large_is_a_message_on_the_cell_size(
     thefts: None, client_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("kenesh.incidents.spatial.MAX_MAP_CELLS", 3)
+    monkeypatch.setattr("kenesh.incidents.spatial.selectors.MAX_MAP_CELLS", 3)
     page = text(client_as("lcpc.jetioguz").get(HOTSPOTS, {"unit": JETI_OGUZ, "cell_m": 100}))
     assert 'id="id_cell_m_error"' in page and "choose larger cells" in page
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from kenesh.accounts.models import User
-from kenesh.core.demo import JETI_OGUZ
+from kenesh.portal.demo import JETI_OGUZ
 
 pytestmark = pytest.mark.django_db
 

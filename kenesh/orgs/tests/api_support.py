@@ -9,9 +9,9 @@ from django.test import Client
 
 from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
-from kenesh.core.demo import KARAKOL
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
+from kenesh.portal.demo import KARAKOL
 
 CHUY_OBLAST = "41708000000000"
 

@@ -7,9 +7,9 @@ from django.test import Client
 
 from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
-from kenesh.core.demo import KARAKOL
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
+from kenesh.portal.demo import KARAKOL
 
 # The roles held in a municipality. Programme coordinators and administrators are national
 # and see every municipality, so they are never outsiders.

@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditEntry
-from kenesh.core.demo import JETI_OGUZ
+from kenesh.core.models import AuditEntry
 from kenesh.core.permissions import Role
 from kenesh.orgs.models import Organisation, OrganisationKind
 from kenesh.orgs.tests.api_support import (
@@ -21,6 +20,7 @@ from kenesh.orgs.tests.api_support import (
     outsider,
     send,
 )
+from kenesh.portal.demo import JETI_OGUZ
 
 pytestmark = pytest.mark.django_db
 

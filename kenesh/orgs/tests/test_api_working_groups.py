@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditEntry, User
+from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
+from kenesh.core.models import AuditEntry
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Membership, Organisation, OrganisationKind, Person, WorkingGroup
@@ -24,6 +24,7 @@ from kenesh.orgs.tests.api_support import (
     outsider,
     send,
 )
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
-from kenesh.core.demo import JETI_OGUZ, KARAKOL
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.orgs.models import Membership, MemberType, WorkingGroup
+from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from kenesh.accounts.models import AuditAction, AuditEntry, User
+from kenesh.accounts.models import User
+from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.core.permissions import Action, Resource, Role, role_allows
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import Organisation, OrganisationKind, Person

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from kenesh.accounts.models import AuditEntry
+from kenesh.core.models import AuditEntry
 from kenesh.orgs.models import (
     Membership,
     MemberType,

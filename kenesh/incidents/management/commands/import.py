@@ -20,7 +20,7 @@ from kenesh.core.imports import (
     write_template,
 )
 from kenesh.core.models import ImportMapping
-from kenesh.incidents.imports import KIND, IncidentImport
+from kenesh.incidents.imports.spec import KIND, IncidentImport
 
 BAR_WIDTH = 30
 

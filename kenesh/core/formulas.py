@@ -1,0 +1,28 @@
+"""Spreadsheet formula injection: the one escape every written cell gets, undone on import.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
+formula by Excel and LibreOffice when a CSV is opened (OWASP, "CSV Injection"). Every cell Kenesh
+writes into a spreadsheet (exports, rejects files, templates) goes through :func:`escape_cell`,
+which puts a single quote in front: the spreadsheet then shows the text as typed. The import
+pipeline reads cells through :func:`unescape_cell`, so a corrected rejects file re-imports as it
+was (a phone number ``+996 555 123 456`` survives the round trip).
+"""
+
+from __future__ import annotations
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ESCAPE = "'"
+
+
+def escape_cell(text: str) -> str:
+    """``text`` made safe to open in a spreadsheet: a leading formula character is quoted."""
+    if text.startswith(FORMULA_STARTS):
+        return ESCAPE + text
+    return text
+
+
+def unescape_cell(text: str) -> str:
+    """The text :func:`escape_cell` was given: the quote before a formula character removed."""
+    if text.startswith(ESCAPE) and text[1:2] and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text

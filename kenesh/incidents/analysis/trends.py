@@ -1,0 +1,902 @@
+"""Selectors of the crime statistics: counts and rates over time, comparisons, evaluation.
+
+Every read goes through :func:`kenesh.incidents.filters.incidents_for` with
+``Action.AGGREGATE``: these are statistics, open to every role that may see incident
+aggregates in its scope, never single records. Counting is done by the database (``GROUP BY``
+year, month, municipality and ICCS group, one filtered ``COUNT`` per prevention category); the
+small grouped result is placed into numpy arrays and handed to :mod:`kenesh.analytics.rates`
+and :mod:`kenesh.analytics.evaluation`.
+
+Population denominators (:class:`PopulationTable`) come from
+:class:`kenesh.geo.models.PopulationCount`, the resident population of a municipality on
+1 January. For a given year a municipality's population is the count of that year, else of the
+nearest earlier year (the latest figure known at the time), else of the nearest later year (the
+first figure known). An area's population is the sum over its municipalities. A rate counts only
+the incidents of municipalities whose population is known, so numerator and denominator cover
+the same people; the municipalities left out are named. When no population is known the rate
+is ``None`` with an explanation.
+
+Rates per 10,000 in a series come twice: ``rates`` per period (a month's incidents per 10,000
+residents, a year's per 10,000), not annualised, and ``rates_per_year`` per 10,000
+person-years, so a month, or a year cut short by the chosen dates (marked ``partial``), reads
+like a whole year's rate. Changes between windows (the last 12 months against the previous 12,
+before and after an intervention) use person-years too: each calendar year's population times
+the share of that year's days the window covers. Windows are cut to the records: months before
+the first recorded incident are not months without crime.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from kenesh.analytics.evaluation import DifferenceInDifferences, did
+from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
+from kenesh.core.models import localized_name
+from kenesh.core.permissions import Action, Resource
+from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
+from kenesh.incidents import models as incident_models
+from kenesh.incidents.categories import Category
+from kenesh.incidents.filters import IncidentFilter, incidents_for
+from kenesh.incidents.models import IccsCategory, IncidentQuerySet
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+
+Group = Literal["month", "year"]
+By = Literal["category", "iccs"]
+
+#: The longest period a series may span: 20 years of months is 240 points.
+MAX_YEARS = 20
+#: Counts below this in any cell make the normal approximation of an interval rough.
+SMALL_COUNT = 10
+WINDOW_MONTHS_MAX = 120
+#: The first day an incident may have occurred on: nothing earlier is recorded or analysed.
+MIN_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
+#: The 12 months before, cut to the records, must still cover this many months to compare.
+RATE_CHANGE_MIN_MONTHS = 6
+
+
+# --- Periods --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """One month or year of a series, cut to the chosen dates (``partial`` when cut)."""
+
+    key: str  # "2024-03" or "2024"
+    year: int
+    month: int | None
+    start: dt.date
+    end: dt.date
+    partial: bool
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (or earlier), on the month's last day when it is shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def periods_between(date_from: dt.date, date_to: dt.date, group: Group) -> list[Period]:
+    """Every month (or year) from the one of ``date_from`` to the one of ``date_to``."""
+    if date_from > date_to:
+        raise ValueError("date_from is after date_to")
+    periods: list[Period] = []
+    if group == "year":
+        for year in range(date_from.year, date_to.year + 1):
+            full_start, full_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+            start, end = max(full_start, date_from), min(full_end, date_to)
+            periods.append(
+                Period(str(year), year, None, start, end, (start, end) != (full_start, full_end))
+            )
+        return periods
+    index = date_from.year * 12 + date_from.month - 1
+    last = date_to.year * 12 + date_to.month - 1
+    while index <= last:
+        year, month0 = divmod(index, 12)
+        full_start = dt.date(year, month0 + 1, 1)
+        full_end = dt.date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
+        start, end = max(full_start, date_from), min(full_end, date_to)
+        periods.append(
+            Period(
+                f"{year}-{month0 + 1:02d}",
+                year,
+                month0 + 1,
+                start,
+                end,
+                (start, end) != (full_start, full_end),
+            )
+        )
+        index += 1
+    return periods
+
+
+def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date, dt.date]:
+    """1 January two years before the last incident recorded in the user's area, to that
+    incident's day (today when nothing is recorded, or the last lies in the future): a
+    register whose entry lags shows its latest data, not empty months."""
+    last = (
+        incidents_for(user=user, action=Action.AGGREGATE)
+        .order_by()
+        .aggregate(last=Max("occurred_on"))["last"]
+    )
+    end = min(last, today) if last is not None else today
+    return max(dt.date(end.year - 2, 1, 1), MIN_DATE), end
+
+
+def fill_period(
+    date_from: dt.date | None, date_to: dt.date | None, default: tuple[dt.date, dt.date]
+) -> tuple[dt.date, dt.date]:
+    """The period asked for, its missing ends filled in: without a start, 1 January two years
+    before the end (the default start when no end is given either); without an end, the default
+    end (or the start, if that lies later). Check the result, not the input: a start alone may
+    make a long period."""
+    default_from, default_to = default
+    end = date_to or (default_to if date_from is None else max(default_to, date_from))
+    if date_from is not None:
+        return date_from, end
+    if date_to is None:
+        return default_from, end
+    return max(dt.date(max(end.year - 2, 1), 1, 1), MIN_DATE), end
+
+
+def too_early_message() -> str:
+    return _("Choose a date on or after %(date)s.") % {"date": MIN_DATE.isoformat()}
+
+
+def period_label(period: Period, *, mark_partial: bool = False) -> str:
+    """ "Mar 2024" or "2024", in the active language; with ``mark_partial``, a year cut short
+    says which days it covers: "2025 (1 Jan – 28 Nov)"."""
+    if period.month is None:
+        if mark_partial and period.partial:
+            return _("%(year)s (%(start)s – %(end)s)") % {
+                "year": period.year,
+                "start": date_format(period.start, "j M"),
+                "end": date_format(period.end, "j M"),
+            }
+        return str(period.year)
+    return date_format(dt.date(period.year, period.month, 1), "M Y")
+
+
+# --- Areas and populations ------------------------------------------------------------------
+
+
+def municipalities_queryset(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
+    """The municipalities whose incident statistics the user may see, by code."""
+    return (
+        AdministrativeUnit.objects.where_allowed(user, Action.AGGREGATE, Resource.INCIDENTS)
+        .filter(level=Level.MUNICIPALITY)
+        .order_by("code")
+    )
+
+
+def municipalities_for(user: User | AnonymousUser) -> list[AdministrativeUnit]:
+    """:func:`municipalities_queryset` as a list."""
+    return list(municipalities_queryset(user))
+
+
+def municipalities_in(
+    user: User | AnonymousUser, area: AdministrativeUnit | None
+) -> list[AdministrativeUnit]:
+    """The municipalities of ``area`` (all of the user's when ``None``) in the user's scope."""
+    units = municipalities_for(user)
+    if area is None:
+        return units
+    return [unit for unit in units if unit.path.startswith(area.path)]
+
+
+def parent_area(unit: AdministrativeUnit) -> AdministrativeUnit | None:
+    """The rayon of a municipality; for a city of oblast significance, which lies in no
+    rayon, its oblast."""
+    ancestors = list(unit.ancestors())
+    for ancestor in reversed(ancestors):
+        if ancestor.level == Level.RAYON:
+            return ancestor
+    return ancestors[-1] if ancestors and ancestors[-1].level != Level.COUNTRY else None
+
+
+@dataclass(frozen=True)
+class PopulationTable:
+    """Population counts of some municipalities, by unit id and year."""
+
+    counts: dict[int, dict[int, int]]
+
+    @classmethod
+    def of(cls, unit_ids: Iterable[int]) -> PopulationTable:
+        table: dict[int, dict[int, int]] = {}
+        rows = PopulationCount.objects.filter(unit_id__in=list(unit_ids)).values_list(
+            "unit_id", "year", "population"
+        )
+        for unit_id, year, population in rows:
+            table.setdefault(unit_id, {})[year] = population
+        return cls(table)
+
+    def known(self, unit_ids: Iterable[int]) -> list[int]:
+        return [unit_id for unit_id in unit_ids if self.counts.get(unit_id)]
+
+    def of_unit(self, unit_id: int, year: int) -> tuple[int, int] | None:
+        """(population, year counted) of one unit for ``year``: that year's count, else the
+        nearest earlier, else the nearest later; ``None`` when the unit has no count at all."""
+        years = self.counts.get(unit_id)
+        if not years:
+            return None
+        if year in years:
+            return years[year], year
+        earlier = [counted for counted in years if counted < year]
+        chosen = max(earlier) if earlier else min(years)
+        return years[chosen], chosen
+
+    def total(self, unit_ids: Iterable[int], year: int) -> int | None:
+        """The population of the units with a known count, for ``year``; ``None`` if none."""
+        found = [self.of_unit(unit_id, year) for unit_id in unit_ids]
+        values = [value[0] for value in found if value is not None]
+        return sum(values) if values else None
+
+    def person_years(self, unit_ids: Iterable[int], start: dt.date, end: dt.date) -> float:
+        """Person-years lived from ``start`` to ``end`` (inclusive) by the units' residents:
+        Σ over calendar years of population × (days covered / days in the year)."""
+        ids = list(unit_ids)
+        total = 0.0
+        for year in range(start.year, end.year + 1):
+            first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
+            if first > last:
+                continue
+            population = self.total(ids, year) or 0
+            days = (last - first).days + 1
+            total += population * days / (366 if calendar.isleap(year) else 365)
+        return total
+
+
+def units_without_population_note(names: Sequence[str], shown: int = 5) -> str:
+    """Which municipalities' incidents a rate leaves out (the first ``shown`` named)."""
+    listed = ", ".join(names[:shown])
+    if len(names) > shown:
+        listed = _("%(names)s and %(n)d more") % {"names": listed, "n": len(names) - shown}
+    return ngettext(
+        "No population is known for %(names)s; its incidents are left out of the rates.",
+        "No population is known for %(names)s; their incidents are left out of the rates.",
+        len(names),
+    ) % {"names": listed}
+
+
+def no_population_note() -> str:
+    return _(
+        "No population is known for this area, so no rate per 10,000 can be given; "
+        "the counts stand alone."
+    )
+
+
+# --- Series ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CountSeries:
+    """Counts of one category (or ICCS group) per period, its rates per 10,000 residents in
+    the period and per 10,000 person-years (the period's rate scaled to a whole year)."""
+
+    key: str
+    label: str
+    counts: list[int]
+    rates: list[float | None]
+    rates_per_year: list[float | None]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Counts per period by category or ICCS group, with populations and rates per 10,000.
+
+    ``total`` counts every incident once (an incident may be in several categories, so the
+    series do not add up to it). ``population`` is per period (``None`` where unknown);
+    ``rate_note`` explains rates that are missing or leave municipalities out.
+    """
+
+    periods: list[Period]
+    group: Group
+    by: By
+    series: list[CountSeries]
+    total: CountSeries
+    population: list[int | None]
+    municipalities: list[AdministrativeUnit]
+    without_population: list[AdministrativeUnit]
+    rate_note: str | None = None
+
+
+def _series_keys(
+    incidents: IncidentQuerySet, by: By, iccs_level: int, category: str
+) -> list[tuple[str, str]]:
+    if by == "category":
+        chosen = [Category(category)] if category else list(Category)
+        return [(value.value, str(value.label)) for value in chosen]
+    width = 2 if iccs_level == 1 else 4
+    codes = sorted(
+        set(
+            incidents.order_by()
+            .annotate(iccs_group=Substr("iccs_id", 1, width))
+            .values_list("iccs_group", flat=True)
+            .distinct()
+        )
+    )
+    names = {
+        item.code: localized_name(item) for item in IccsCategory.objects.filter(code__in=codes)
+    }
+    return [(code, f"{code} {names[code]}" if code in names else code) for code in codes]
+
+
+def trend(
+    *,
+    user: User | AnonymousUser,
+    area: AdministrativeUnit | None,
+    date_from: dt.date,
+    date_to: dt.date,
+    group: Group = "month",
+    by: By = "category",
+    category: str = "",
+    iccs_level: int = 1,
+) -> Trend:
+    """Incident counts per month or year in ``area`` (everything in scope when ``None``), by
+    prevention category (one filtered COUNT each) or ICCS level-1/2 group, every period of the
+    range present (0 when empty), with rates per 10,000 (see the module docstring)."""
+    periods = periods_between(date_from, date_to, group)
+    municipalities = municipalities_in(user, area)
+    populations = PopulationTable.of(unit.pk for unit in municipalities)
+    with_population = set(populations.known(unit.pk for unit in municipalities))
+    filters = IncidentFilter(unit=area, date_from=date_from, date_to=date_to, category=category)
+    incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    keys = _series_keys(incidents, by, iccs_level, category)
+    key_index = {key: index for index, (key, _label) in enumerate(keys)}
+
+    columns: dict[str, ExtractYear | ExtractMonth | Substr] = {"year": ExtractYear("occurred_on")}
+    if group == "month":
+        columns["month"] = ExtractMonth("occurred_on")
+    if by == "iccs":
+        columns["iccs_group"] = Substr("iccs_id", 1, 2 if iccs_level == 1 else 4)
+        aggregates = {"n": Count("pk")}
+    else:
+        aggregates = {
+            f"c_{key}": Count("pk", filter=Q(categories__contains=f"|{key}|")) for key, _l in keys
+        }
+        aggregates["n"] = Count("pk")
+    rows = (
+        incidents.order_by().annotate(**columns).values("unit_id", *columns).annotate(**aggregates)
+    )
+
+    first = periods[0]
+    n_periods, n_series = len(periods), len(keys)
+    # [all municipalities, those with a population] × series × period
+    counts = np.zeros((2, n_series, n_periods), dtype=np.int64)
+    totals = np.zeros((2, n_periods), dtype=np.int64)
+    counted_units: set[int] = set()
+    for row in rows:
+        counted_units.add(row["unit_id"])
+        if group == "month":
+            index = (row["year"] - first.year) * 12 + row["month"] - (first.month or 1)
+        else:
+            index = row["year"] - first.year
+        layers = (0, 1) if row["unit_id"] in with_population else (0,)
+        for layer in layers:
+            totals[layer, index] += row["n"]
+            if by == "iccs":
+                counts[layer, key_index[row["iccs_group"]], index] += row["n"]
+            else:
+                for key, series_index in key_index.items():
+                    counts[layer, series_index, index] += row[f"c_{key}"]
+
+    population = [populations.total(with_population, period.year) for period in periods]
+    denominators = np.array([value or 0 for value in population], dtype=np.float64)
+    person_years = np.array(
+        [populations.person_years(with_population, one.start, one.end) for one in periods],
+        dtype=np.float64,
+    )
+
+    def rates_of(values: npt.NDArray[np.int64], by: npt.NDArray[np.float64]) -> list[float | None]:
+        if not with_population:
+            return [None] * n_periods
+        computed = rate_per_10k(values, by)
+        return [None if math.isnan(value) else float(value) for value in computed]
+
+    def series_of(
+        key: str, label: str, all_counts: npt.NDArray[np.int64], known: npt.NDArray[np.int64]
+    ) -> CountSeries:
+        return CountSeries(
+            key,
+            label,
+            all_counts.tolist(),
+            rates_of(known, denominators),
+            rates_of(known, person_years),
+        )
+
+    series = [
+        series_of(key, label, counts[0, i], counts[1, i]) for i, (key, label) in enumerate(keys)
+    ]
+    total = series_of("total", _("all incidents"), totals[0], totals[1])
+    without = [unit for unit in municipalities if unit.pk not in with_population]
+    note = None
+    if not with_population:
+        note = no_population_note()
+    elif left_out := [unit.name for unit in without if unit.pk in counted_units]:
+        note = units_without_population_note(left_out)
+    return Trend(
+        periods=periods,
+        group=group,
+        by=by,
+        series=series,
+        total=total,
+        population=population,
+        municipalities=municipalities,
+        without_population=without,
+        rate_note=note,
+    )
+
+
+# --- Change over the last 12 months ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class RateChange:
+    """Incidents and rates per 10,000 person-years in two windows, and their exact ratio."""
+
+    before: Window
+    after: Window
+    count_before: int
+    count_after: int
+    rate_before: float | None
+    rate_after: float | None
+    ratio: RateRatio | None  # None when no population is known or too few months recorded
+    note: str | None
+    #: Set when the windows were cut to the first record, or too few months were recorded.
+    caveat: str | None = None
+    cut: bool = False
+
+
+def first_record(user: User | AnonymousUser) -> dt.date | None:
+    """The day of the first incident recorded in the user's area (any category, any unit)."""
+    found = (
+        incidents_for(user=user, action=Action.AGGREGATE)
+        .order_by()
+        .aggregate(first=Min("occurred_on"))["first"]
+    )
+    return found if isinstance(found, dt.date) else None
+
+
+def rate_change(
+    *,
+    user: User | AnonymousUser,
+    area: AdministrativeUnit | None,
+    end: dt.date,
+    category: str = "",
+    months: int = 12,
+    data_start: dt.date | None = None,
+) -> RateChange:
+    """The last ``months`` months up to ``end`` against the ``months`` before them: counts,
+    rates per 10,000 person-years and the rate ratio (later over earlier) with the exact
+    Poisson interval of :func:`kenesh.analytics.rates.rate_ratio`.
+
+    As in the evaluation, the windows start no earlier than the first incident recorded in the
+    user's area (``data_start``, looked up when not given): months before the register began
+    are not months without crime. When the earlier window, so cut, covers less than
+    :data:`RATE_CHANGE_MIN_MONTHS` months there is no rate before and no ratio; either way
+    ``caveat`` says so."""
+    after = Window(add_months(end, -months) + dt.timedelta(days=1), end)
+    before = Window(
+        add_months(end, -2 * months) + dt.timedelta(days=1), after.start - dt.timedelta(days=1)
+    )
+    if data_start is None:
+        data_start = first_record(user)
+    caveat, enough = None, True
+    if data_start is not None and data_start > before.start:
+        first = data_start.isoformat()
+        if data_start > add_months(after.start, -RATE_CHANGE_MIN_MONTHS):
+            enough = False
+            caveat = _(
+                "The records begin on %(first)s: fewer than %(n)d months before the last "
+                "%(months)d, not enough data to compare."
+            ) % {"first": first, "n": RATE_CHANGE_MIN_MONTHS, "months": months}
+        else:
+            caveat = _(
+                "The records begin on %(first)s, so the period before is shorter than "
+                "%(months)d months (from %(first)s)."
+            ) % {"first": first, "months": months}
+        before = Window(min(data_start, before.end), before.end)
+        if data_start > after.start:
+            after = Window(min(data_start, after.end), after.end)
+    municipalities = municipalities_in(user, area)
+    populations = PopulationTable.of(unit.pk for unit in municipalities)
+    with_population = populations.known(unit.pk for unit in municipalities)
+    filters = IncidentFilter(unit=area, date_from=before.start, date_to=end, category=category)
+    incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    counted_units = set(incidents.order_by().values_list("unit_id", flat=True).distinct())
+    if with_population:
+        incidents = incidents.filter(unit_id__in=with_population)
+    found = incidents.aggregate(
+        before=Count("pk", filter=Q(occurred_on__lte=before.end)),
+        after=Count("pk", filter=Q(occurred_on__gte=after.start)),
+    )
+    count_before, count_after = int(found["before"]), int(found["after"])
+    cut = caveat is not None
+    if not with_population:
+        return RateChange(
+            before,
+            after,
+            count_before,
+            count_after,
+            None,
+            None,
+            None,
+            no_population_note(),
+            caveat,
+            cut,
+        )
+    without = [
+        unit.name
+        for unit in municipalities
+        if unit.pk not in with_population and unit.pk in counted_units
+    ]
+    note = units_without_population_note(without) if without else None
+    exposure_after = populations.person_years(with_population, after.start, after.end)
+    if not enough:
+        rate_after = 10_000 * count_after / exposure_after if exposure_after > 0 else None
+        return RateChange(
+            before, after, count_before, count_after, None, rate_after, None, note, caveat, cut
+        )
+    exposure_before = populations.person_years(with_population, before.start, before.end)
+    ratio = rate_ratio(count_before, exposure_before, count_after, exposure_after)
+    return RateChange(
+        before=before,
+        after=after,
+        count_before=count_before,
+        count_after=count_after,
+        rate_before=10_000 * ratio.rate_a,
+        rate_after=10_000 * ratio.rate_b,
+        ratio=ratio,
+        note=note,
+        caveat=caveat,
+        cut=cut,
+    )
+
+
+# --- Evaluation: difference in differences --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupWindows:
+    """One group of municipalities (treated or comparison) before and after the start."""
+
+    units: list[AdministrativeUnit]
+    count_before: int
+    count_after: int
+    person_years_before: float
+    person_years_after: float
+
+    @property
+    def rate_before(self) -> float:
+        return 10_000 * self.count_before / self.person_years_before
+
+    @property
+    def rate_after(self) -> float:
+        return 10_000 * self.count_after / self.person_years_after
+
+    @property
+    def rate_ratio(self) -> float | None:
+        if self.count_before == 0:
+            return None
+        return self.rate_after / self.rate_before
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    category: str
+    start: dt.date
+    before: Window
+    after: Window
+    data_start: dt.date
+    data_end: dt.date
+    treated: GroupWindows
+    comparison: GroupWindows
+    result: DifferenceInDifferences
+    caveats: list[str]
+
+    @property
+    def category_label(self) -> str:
+        return str(Category(self.category).label) if self.category else _("all incidents")
+
+
+def _names(units: Sequence[AdministrativeUnit]) -> str:
+    return ", ".join(unit.name for unit in units)
+
+
+def evaluation(
+    *,
+    user: User | AnonymousUser,
+    category: str,
+    treated: Sequence[AdministrativeUnit],
+    comparison: Sequence[AdministrativeUnit],
+    start: dt.date,
+    before_months: int = 12,
+    after_months: int = 12,
+    end: dt.date | None = None,
+) -> Evaluation:
+    """Counts and person-years of the treated and comparison municipalities in a window
+    before ``start`` and one from it, handed to :func:`kenesh.analytics.evaluation.did`.
+
+    The before window is the ``before_months`` months up to the day before ``start``; the after
+    window runs from ``start`` for ``after_months`` months, or to ``end`` when given. Both are
+    cut to the data range: from the first to the last incident recorded (any category) in the
+    chosen municipalities, so months not yet entered do not count as months without crime.
+
+    Raises ``ValidationError`` keyed by field for input that cannot be evaluated: empty or
+    overlapping groups, units the caller may not aggregate, a start outside the data range,
+    municipalities without population. The caller has already limited the units to the
+    user's scope; they are checked again here.
+    """
+    errors: dict[str, list[str]] = {}
+    if not treated:
+        errors.setdefault("treated", []).append(_("Choose at least one treated municipality."))
+    if not comparison:
+        errors.setdefault("comparison", []).append(
+            _("Choose at least one comparison municipality.")
+        )
+    allowed = {unit.pk for unit in municipalities_for(user)}
+    for name, units in (("treated", treated), ("comparison", comparison)):
+        outside = [unit for unit in units if unit.pk not in allowed]
+        if outside:
+            errors.setdefault(name, []).append(
+                _("No municipality %(names)s in your area.") % {"names": _names(outside)}
+            )
+    overlap = {unit.pk for unit in treated} & {unit.pk for unit in comparison}
+    if overlap:
+        both = [unit for unit in treated if unit.pk in overlap]
+        errors.setdefault("comparison", []).append(
+            _("%(names)s cannot be both treated and comparison.") % {"names": _names(both)}
+        )
+    if category and category not in Category.values:
+        errors.setdefault("category", []).append(_("Choose a prevention category."))
+    if not 1 <= before_months <= WINDOW_MONTHS_MAX:
+        errors.setdefault("before_months", []).append(
+            _("Give between 1 and %(max)d months.") % {"max": WINDOW_MONTHS_MAX}
+        )
+    if not 1 <= after_months <= WINDOW_MONTHS_MAX:
+        errors.setdefault("after_months", []).append(
+            _("Give between 1 and %(max)d months.") % {"max": WINDOW_MONTHS_MAX}
+        )
+    if end is not None and end < start:
+        errors.setdefault("end", []).append(_("The end must not lie before the start."))
+    if errors:
+        raise ValidationError(errors)
+
+    treated_ids = [unit.pk for unit in treated]
+    comparison_ids = [unit.pk for unit in comparison]
+    everything = incidents_for(user=user, action=Action.AGGREGATE).filter(
+        unit_id__in=treated_ids + comparison_ids
+    )
+    span = everything.aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
+    data_start, data_end = span["first"], span["last"]
+    if data_start is None or data_end is None:
+        raise ValidationError(
+            {"treated": [_("No incidents are recorded in these municipalities.")]}
+        )
+    if not data_start < start <= data_end:
+        raise ValidationError(
+            {
+                "start": [
+                    _(
+                        "The start must lie after the first and not after the last recorded "
+                        "incident in these municipalities (%(first)s to %(last)s)."
+                    )
+                    % {"first": data_start.isoformat(), "last": data_end.isoformat()}
+                ]
+            }
+        )
+    populations = PopulationTable.of(treated_ids + comparison_ids)
+    missing = [unit for unit in [*treated, *comparison] if not populations.counts.get(unit.pk)]
+    if missing:
+        raise ValidationError(
+            {
+                "treated" if missing[0] in treated else "comparison": [
+                    _("No population is known for %(names)s, so no rate can be computed.")
+                    % {"names": _names(missing)}
+                ]
+            }
+        )
+
+    caveats: list[str] = []
+    wanted_before = add_months(start, -before_months)
+    before = Window(max(wanted_before, data_start), start - dt.timedelta(days=1))
+    if before.start > wanted_before:
+        caveats.append(
+            _(
+                "The records begin on %(first)s, so the before period is shorter than asked "
+                "(from %(first)s)."
+            )
+            % {"first": data_start.isoformat()}
+        )
+    wanted_after = (
+        end if end is not None else add_months(start, after_months) - dt.timedelta(days=1)
+    )
+    after = Window(start, min(wanted_after, data_end))
+    if after.end < wanted_after:
+        caveats.append(
+            _(
+                "The records end on %(last)s, so the after period is shorter than asked "
+                "(to %(last)s)."
+            )
+            % {"last": data_end.isoformat()}
+        )
+
+    filtered = incidents_for(
+        user=user, action=Action.AGGREGATE, filters=IncidentFilter(category=category)
+    )
+    in_before = Q(occurred_on__gte=before.start, occurred_on__lte=before.end)
+    in_after = Q(occurred_on__gte=after.start, occurred_on__lte=after.end)
+    counts = filtered.aggregate(
+        treated_before=Count("pk", filter=in_before & Q(unit_id__in=treated_ids)),
+        treated_after=Count("pk", filter=in_after & Q(unit_id__in=treated_ids)),
+        comparison_before=Count("pk", filter=in_before & Q(unit_id__in=comparison_ids)),
+        comparison_after=Count("pk", filter=in_after & Q(unit_id__in=comparison_ids)),
+    )
+    treated_group = GroupWindows(
+        list(treated),
+        int(counts["treated_before"]),
+        int(counts["treated_after"]),
+        populations.person_years(treated_ids, before.start, before.end),
+        populations.person_years(treated_ids, after.start, after.end),
+    )
+    comparison_group = GroupWindows(
+        list(comparison),
+        int(counts["comparison_before"]),
+        int(counts["comparison_after"]),
+        populations.person_years(comparison_ids, before.start, before.end),
+        populations.person_years(comparison_ids, after.start, after.end),
+    )
+    for group in (treated_group, comparison_group):
+        if group.person_years_before <= 0 or group.person_years_after <= 0:
+            raise ValidationError({"treated": [_("The population of these municipalities is 0.")]})
+    result = did(
+        treated_before=treated_group.count_before,
+        treated_after=treated_group.count_after,
+        comparison_before=comparison_group.count_before,
+        comparison_after=comparison_group.count_after,
+        treated_exposure_before=treated_group.person_years_before,
+        treated_exposure_after=treated_group.person_years_after,
+        comparison_exposure_before=comparison_group.person_years_before,
+        comparison_exposure_after=comparison_group.person_years_after,
+    )
+    caveats.extend(evaluation_caveats(result, treated_group, comparison_group))
+    return Evaluation(
+        category=category,
+        start=start,
+        before=before,
+        after=after,
+        data_start=data_start,
+        data_end=data_end,
+        treated=treated_group,
+        comparison=comparison_group,
+        result=result,
+        caveats=caveats,
+    )
+
+
+def evaluation_caveats(
+    result: DifferenceInDifferences, treated: GroupWindows, comparison: GroupWindows
+) -> list[str]:
+    """What a reader must keep in mind: always the assumptions, and the data's own limits."""
+    caveats = [
+        _(
+            "Parallel trends: the estimate assumes that without the intervention the treated "
+            "municipalities' rate would have changed like the comparison municipalities'. "
+            "Check the trend chart of the years before the start."
+        ),
+        _(
+            "Spill-over: if the intervention pushed crime into the comparison municipalities, "
+            "or their residents benefited from it too, the estimate is biased."
+        ),
+        _(
+            "Other changes: anything else that began at the same time in only one group "
+            "(a new police post, a change in how incidents are recorded) is mixed into the "
+            "estimate."
+        ),
+    ]
+    smallest = min(
+        treated.count_before, treated.count_after, comparison.count_before, comparison.count_after
+    )
+    if smallest < SMALL_COUNT:
+        caveats.append(
+            _(
+                "Small counts: at least one group has fewer than %(n)d incidents in a period, so "
+                "the interval is wide and only a rough guide."
+            )
+            % {"n": SMALL_COUNT}
+        )
+    if result.continuity_corrected:
+        caveats.append(
+            _(
+                "A period without any incident: 0.5 was added to every count to compute the "
+                "ratio and its interval."
+            )
+        )
+    caveats.append(
+        _(
+            "Incidents that cluster (one offender, one feud) make the interval too narrow: it "
+            "assumes independent events."
+        )
+    )
+    return caveats
+
+
+def evaluation_reading(found: Evaluation) -> str:
+    """The result in plain words: what changed where, and whether chance explains it."""
+    result = found.result
+    percent = (result.ratio_of_rate_ratios - 1) * 100
+    level = round(result.confidence * 100)
+    if result.ratio_of_rate_ratios < 1:
+        direction = _(
+            "Set against the change in the comparison municipalities, the treated "
+            "municipalities' rate ended %(percent)s %% lower than it would have if it had "
+            "changed in the same proportion"
+        ) % {"percent": f"{abs(percent):.0f}"}
+    else:
+        direction = _(
+            "Set against the change in the comparison municipalities, the treated "
+            "municipalities' rate ended %(percent)s %% higher than it would have if it had "
+            "changed in the same proportion"
+        ) % {"percent": f"{abs(percent):.0f}"}
+    detail = _(
+        "(ratio of rate ratios %(ratio)s, %(level)d %% interval %(lower)s to %(upper)s)."
+    ) % {
+        "ratio": f"{result.ratio_of_rate_ratios:.2f}",
+        "level": level,
+        "lower": f"{result.ratio_lower:.2f}",
+        "upper": f"{result.ratio_upper:.2f}",
+    }
+    if result.ratio_lower <= 1 <= result.ratio_upper:
+        verdict = _(
+            "The interval includes 1 (no difference): the data are consistent with the "
+            "intervention having had no effect."
+        )
+    elif result.ratio_upper < 1:
+        verdict = _(
+            "The interval lies wholly below 1: a fall this large is unlikely to be chance alone, "
+            "if the assumptions below hold."
+        )
+    else:
+        verdict = _(
+            "The interval lies wholly above 1: a rise this large is unlikely to be chance alone, "
+            "if the assumptions below hold."
+        )
+    groups = _(
+        "Treated municipalities: %(tb)s per 10,000 person-years before, %(ta)s after. "
+        "Comparison municipalities: %(cb)s before, %(ca)s after."
+    ) % {
+        "tb": f"{found.treated.rate_before:.1f}",
+        "ta": f"{found.treated.rate_after:.1f}",
+        "cb": f"{found.comparison.rate_before:.1f}",
+        "ca": f"{found.comparison.rate_after:.1f}",
+    }
+    return f"{groups} {direction} {detail} {verdict}"

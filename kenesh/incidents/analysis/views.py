@@ -1,0 +1,328 @@
+"""Pages: a municipality's crime page (trends, rates, comparison) and the evaluation page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from kenesh.core.charts import Series, bar_chart, line_chart
+from kenesh.core.pages import query_with_defaults
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import require_anywhere
+from kenesh.geo.models import AdministrativeUnit
+from kenesh.incidents.analysis import trends
+from kenesh.incidents.analysis.forms import CrimeFilterForm, EvaluationForm
+from kenesh.incidents.categories import Category
+
+
+@dataclass(frozen=True)
+class AreaFigures:
+    """One line of the comparison: the municipality, its rayon or the whole programme."""
+
+    kind: str
+    name: str
+    municipalities: int
+    yearly: trends.Trend | None
+    change: trends.RateChange | None
+    note: str | None
+
+    @property
+    def ratio_text(self) -> str:
+        ratio = self.change.ratio if self.change else None
+        if ratio is None or math.isnan(ratio.ratio):
+            return "—"
+        return "∞" if math.isinf(ratio.ratio) else f"{ratio.ratio:.2f}"
+
+    @property
+    def interval_text(self) -> str:
+        ratio = self.change.ratio if self.change else None
+        if ratio is None:
+            return "—"
+        upper = "∞" if math.isinf(ratio.upper) else f"{ratio.upper:.2f}"
+        return f"{ratio.lower:.2f} – {upper}"
+
+
+def _area_figures(
+    request: HttpRequest,
+    *,
+    kind: str,
+    area: AdministrativeUnit | None,
+    name: str,
+    unit: AdministrativeUnit,
+    date_from: dt.date,
+    date_to: dt.date,
+    category: str,
+    data_start: dt.date | None,
+) -> AreaFigures:
+    municipalities = trends.municipalities_in(request.user, area)
+    if kind != "unit" and [one.pk for one in municipalities] == [unit.pk]:
+        return AreaFigures(
+            kind,
+            name,
+            1,
+            None,
+            None,
+            _("Your access covers only this municipality here, so there is nothing to compare."),
+        )
+    yearly = trends.trend(
+        user=request.user,
+        area=area,
+        date_from=date_from,
+        date_to=date_to,
+        group="year",
+        category=category,
+    )
+    change = trends.rate_change(
+        user=request.user, area=area, end=date_to, category=category, data_start=data_start
+    )
+    return AreaFigures(kind, name, len(municipalities), yearly, change, yearly.rate_note)
+
+
+def _trend_chart(monthly: trends.Trend, category: str, unit: AdministrativeUnit) -> Any:
+    shown = [one for one in monthly.series if category or one.total > 0]
+    if not shown:
+        return None
+    labels = [trends.period_label(period) for period in monthly.periods]
+    what = (
+        str(Category(category).label)
+        if category
+        else _("each prevention category with at least one incident")
+    )
+    return line_chart(
+        chart_id="crime-trend",
+        title=_("Incidents per month in %(unit)s") % {"unit": unit.name},
+        description=_(
+            "Line chart of the number of incidents per month from %(first)s to %(last)s, "
+            "one line for %(what)s. The table below gives the figures per year."
+        )
+        % {"first": labels[0], "last": labels[-1], "what": what},
+        x_labels=labels,
+        series=[Series(str(one.label).capitalize(), one.counts) for one in shown],
+        y_label=_("incidents per month"),
+        integers=True,
+    )
+
+
+def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any:
+    with_rates = [area for area in areas if area.yearly is not None]
+    if not with_rates:
+        return None
+    first = with_rates[0].yearly
+    assert first is not None
+    years = [trends.period_label(period, mark_partial=True) for period in first.periods]
+    series = [
+        Series(area.name, area.yearly.total.rates_per_year)
+        for area in with_rates
+        if area.yearly is not None
+    ]
+    if all(value is None for one in series for value in one.values):
+        return None
+    return bar_chart(
+        chart_id="crime-comparison",
+        title=_("Incidents per 10,000 residents per year"),
+        description=_(
+            "Bar chart comparing the rate per 10,000 residents per year of %(unit)s with its "
+            "wider area, year by year; a year cut short by the chosen dates is marked with the "
+            "days it covers and its rate scaled to a whole year. The comparison table gives "
+            "the figures."
+        )
+        % {"unit": unit.name},
+        x_labels=years,
+        series=series,
+        y_label=_("per 10,000 residents per year"),
+    )
+
+
+@require_safe
+@login_required
+def crime_page(request: HttpRequest) -> HttpResponse:
+    """A municipality's incidents over time by category, rates per 10,000 and how they
+    compare with the rayon and the whole programme in the user's area."""
+    require_anywhere(request.user, Action.AGGREGATE, Resource.INCIDENTS)
+    municipalities = {unit.code: unit for unit in trends.municipalities_for(request.user)}
+    code = request.GET.get("unit", "")[:14]
+    if code and code not in municipalities:
+        raise Http404
+    if not municipalities:
+        return render(request, "incidents/analysis/crime_page.html", {"form": None})
+    today = timezone.localdate()
+    default_from, default_to = trends.default_period(request.user, today)
+    data = request.GET.copy()
+    data.setdefault("unit", code or next(iter(municipalities)))
+    data.setdefault("date_from", default_from.isoformat())
+    data.setdefault("date_to", default_to.isoformat())
+    form = CrimeFilterForm(data, user=request.user, default_period=(default_from, default_to))
+    context: dict[str, Any] = {"form": form, "unit": None}
+    if not form.is_valid():
+        return render(request, "incidents/analysis/crime_page.html", context, status=400)
+    unit = municipalities[form.cleaned_data["unit"]]
+    date_from, date_to = form.cleaned_data["period"]
+    category = form.cleaned_data.get("category") or ""
+    data_start = trends.first_record(request.user)
+
+    monthly = trends.trend(
+        user=request.user, area=unit, date_from=date_from, date_to=date_to, category=category
+    )
+    yearly = trends.trend(
+        user=request.user,
+        area=unit,
+        date_from=date_from,
+        date_to=date_to,
+        group="year",
+        category=category,
+    )
+    rayon = trends.parent_area(unit)
+    areas = [
+        _area_figures(
+            request,
+            kind="unit",
+            area=unit,
+            name=unit.name,
+            unit=unit,
+            date_from=date_from,
+            date_to=date_to,
+            category=category,
+            data_start=data_start,
+        )
+    ]
+    if rayon is not None:
+        areas.append(
+            _area_figures(
+                request,
+                kind="rayon",
+                area=rayon,
+                name=rayon.name,
+                unit=unit,
+                date_from=date_from,
+                date_to=date_to,
+                category=category,
+                data_start=data_start,
+            )
+        )
+    areas.append(
+        _area_figures(
+            request,
+            kind="programme",
+            area=None,
+            name=_("Programme (your whole area)"),
+            unit=unit,
+            date_from=date_from,
+            date_to=date_to,
+            category=category,
+            data_start=data_start,
+        )
+    )
+    shown_series = [one for one in yearly.series if category or one.total > 0]
+    year_rows = [
+        {
+            "period": period,
+            "counts": [one.counts[index] for one in shown_series],
+            "total": yearly.total.counts[index],
+            "label": trends.period_label(period, mark_partial=True),
+            "population": yearly.population[index],
+            "rate": yearly.total.rates_per_year[index],
+        }
+        for index, period in enumerate(yearly.periods)
+    ]
+    context.update(
+        {
+            "unit": unit,
+            "rayon": rayon,
+            "date_from": date_from,
+            "date_to": date_to,
+            "category": category,
+            "category_label": str(Category(category).label) if category else "",
+            "monthly": monthly,
+            "yearly": yearly,
+            "shown_series": shown_series,
+            "year_rows": year_rows,
+            "areas": areas,
+            "change": areas[0].change,
+            "year_labels": [
+                trends.period_label(period, mark_partial=True) for period in yearly.periods
+            ],
+            "trend_chart": _trend_chart(monthly, category, unit),
+            "comparison_chart": _comparison_chart(areas, unit),
+        }
+    )
+    return render(request, "incidents/analysis/crime_page.html", context)
+
+
+def _evaluation_chart(found: trends.Evaluation) -> Any:
+    return bar_chart(
+        chart_id="evaluation-rates",
+        title=_("Rates before and after the start"),
+        description=_(
+            "Bar chart of the rate per 10,000 person-years before and after %(start)s, for the "
+            "treated and the comparison municipalities; the table gives the figures."
+        )
+        % {"start": found.start.isoformat()},
+        x_labels=[_("before"), _("after")],
+        series=[
+            Series(_("treated"), [found.treated.rate_before, found.treated.rate_after]),
+            Series(_("comparison"), [found.comparison.rate_before, found.comparison.rate_after]),
+        ],
+        y_label=_("per 10,000 person-years"),
+    )
+
+
+@require_safe
+@login_required
+def evaluation_page(request: HttpRequest) -> HttpResponse:
+    """Choose a category, treated and comparison municipalities and a start date; see the
+    counts and rates before and after and the difference-in-differences estimate."""
+    require_anywhere(request.user, Action.AGGREGATE, Resource.INCIDENTS)
+    allowed = {unit.code for unit in trends.municipalities_for(request.user)}
+    asked = [
+        code.strip()
+        for name in ("treated", "comparison")
+        for code in request.GET.getlist(name)
+        if code.strip()
+    ]
+    if any(code not in allowed for code in asked):
+        raise Http404
+    bound = bool(request.GET)
+    form = EvaluationForm(
+        query_with_defaults(request.GET, EvaluationForm) if bound else None, user=request.user
+    )
+    context: dict[str, Any] = {"form": form, "found": None}
+    if not bound:
+        return render(request, "incidents/analysis/evaluation_page.html", context)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            found = trends.evaluation(
+                user=request.user,
+                category=data.get("category") or "",
+                treated=list(data["treated"]),
+                comparison=list(data["comparison"]),
+                start=data["start"],
+                before_months=data["before_months"],
+                after_months=data["after_months"],
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            context.update(
+                {
+                    "found": found,
+                    "reading": trends.evaluation_reading(found),
+                    "chart": _evaluation_chart(found),
+                    "result": found.result,
+                    "groups": [(_("Treated"), found.treated), (_("Comparison"), found.comparison)],
+                }
+            )
+            return render(request, "incidents/analysis/evaluation_page.html", context)
+    return render(request, "incidents/analysis/evaluation_page.html", context, status=400)

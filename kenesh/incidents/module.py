@@ -1,0 +1,71 @@
+"""What the incidents module contributes to the platform (kenesh.core.modules)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kenesh.core.modules import DashboardPanel, Module, NavEntry, register
+from kenesh.core.permissions import Action, Resource
+
+ANALYSIS = _("Analysis")
+
+module = register(
+    Module(
+        label="incidents",
+        name=_("Incidents"),
+        resources=(Resource.INCIDENTS,),
+        nav=(
+            NavEntry(_("Incidents"), "incidents:list", Resource.INCIDENTS, order=40),
+            NavEntry(
+                _("Crime and rates"),
+                "incidents:analysis:crime",
+                Resource.INCIDENTS,
+                Action.AGGREGATE,
+                menu=ANALYSIS,
+                order=50,
+            ),
+            NavEntry(
+                _("Hot spots"),
+                "incidents:spatial:hotspots",
+                Resource.INCIDENTS,
+                Action.AGGREGATE,
+                menu=ANALYSIS,
+                order=51,
+            ),
+            NavEntry(
+                _("Near repeats"),
+                "incidents:spatial:near_repeat",
+                Resource.INCIDENTS,
+                Action.AGGREGATE,
+                menu=ANALYSIS,
+                order=52,
+            ),
+            NavEntry(
+                _("Did it work?"),
+                "incidents:analysis:evaluation",
+                Resource.INCIDENTS,
+                Action.AGGREGATE,
+                menu=ANALYSIS,
+                order=53,
+            ),
+        ),
+        panels=(
+            DashboardPanel(
+                template="incidents/_dashboard_panel.html",
+                context="kenesh.incidents.selectors.dashboard_panel",
+                resource=Resource.INCIDENTS,
+                order=40,
+            ),
+        ),
+        urls=(("", "kenesh.incidents.urls"),),
+        # Each router under its prefix; ids use typed converters, so /incidents/stats never
+        # depends on the order of mounting.
+        api_routers=(
+            ("/incidents", "kenesh.incidents.register.api.router"),
+            ("/incidents", "kenesh.incidents.analysis.api.stats_router"),
+            ("/incidents", "kenesh.incidents.imports.api.router"),
+            ("/analytics", "kenesh.incidents.spatial.api.router"),
+            ("/analytics", "kenesh.incidents.analysis.api.router"),
+            ("/imports", "kenesh.incidents.imports.api.jobs_router"),
+        ),
+        demo_loader="kenesh.incidents.demo.demo_module_load",
+    )
+)

@@ -1,0 +1,106 @@
+"""API: the incident register, listed, read, registered and changed within scope and role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Status
+
+from kenesh.accounts.selectors import acting_user
+from kenesh.core.api import Page, PageQuery, paginate, responses
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import require_anywhere, require_at
+from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.geo.selectors import unit_get
+from kenesh.incidents import selectors, services
+from kenesh.incidents.filters import IncidentFilter
+from kenesh.incidents.models import IccsCategory, Incident
+from kenesh.incidents.register.schemas import (
+    NULLABLE_FIELDS,
+    IncidentFilters,
+    IncidentIn,
+    IncidentOut,
+    IncidentPatch,
+)
+
+router = Router(tags=["incidents"])
+
+
+def _model_data(data: dict[str, Any], unit: AdministrativeUnit) -> dict[str, Any]:
+    """Schema fields as model fields: the settlement and ICCS codes become what they name.
+
+    A settlement is looked up among the municipality's own, so a code elsewhere reads as "not
+    in the municipality" and nothing is learnt about units outside the user's scope.
+    """
+    errors: dict[str, Any] = {}
+    if "settlement" in data:
+        code = data.pop("settlement")
+        data["settlement"] = (
+            AdministrativeUnit.objects.filter(code=code, path__startswith=unit.path).first()
+            if code
+            else None
+        )
+        if code and data["settlement"] is None:
+            errors["settlement"] = _("The settlement must lie in the municipality.")
+    if "iccs" in data:
+        data["iccs_id"] = data.pop("iccs")
+        if not IccsCategory.objects.filter(code=data["iccs_id"]).exists():
+            errors["iccs"] = _("Unknown ICCS code.")
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+@router.get("", response=responses(Page[IncidentOut]), summary="Incidents")
+def incidents(
+    request: HttpRequest, page: PageQuery, filters: Query[IncidentFilters]
+) -> dict[str, Any]:
+    # Aggregate-only roles read statistics, not records.
+    require_anywhere(request.user, Action.READ, Resource.INCIDENTS)
+    unit = unit_get(user=request.user, code=filters.unit) if filters.unit else None
+    found = selectors.incident_list(
+        user=request.user,
+        filters=IncidentFilter(
+            unit=unit,
+            date_from=filters.date_from,
+            date_to=filters.date_to,
+            iccs=filters.iccs or "",
+            category=filters.category or "",
+            status=filters.status or "",
+        ),
+    )
+    return paginate(found, page)
+
+
+@router.post("", response=responses(IncidentOut, 201), summary="Register an incident")
+def incident_create(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
+    unit = unit_get(user=request.user, code=payload.unit)
+    if unit.level != Level.MUNICIPALITY:
+        raise ValidationError({"unit": _("Choose a municipality.")})
+    require_at(request.user, Action.WRITE, Resource.INCIDENTS, unit.path)
+    data = _model_data(payload.dict(), unit)
+    data["unit"] = unit
+    incident = services.incident_create(actor=acting_user(request), data=data)
+    return Status(201, selectors.incident_get(user=request.user, pk=incident.pk))
+
+
+@router.get("/{int:incident_id}", response=responses(IncidentOut), summary="One incident")
+def incident_detail(request: HttpRequest, incident_id: int) -> Incident:
+    return selectors.incident_get(user=request.user, pk=incident_id)
+
+
+@router.patch("/{int:incident_id}", response=responses(IncidentOut), summary="Change an incident")
+def incident_update(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Incident:
+    incident = selectors.incident_get(user=request.user, pk=incident_id, action=Action.WRITE)
+    data = {
+        name: value
+        for name, value in payload.dict(exclude_unset=True).items()
+        if value is not None or name in NULLABLE_FIELDS
+    }
+    services.incident_update(
+        actor=acting_user(request), incident=incident, data=_model_data(data, incident.unit)
+    )
+    return selectors.incident_get(user=request.user, pk=incident.pk)

@@ -1,0 +1,591 @@
+"""Selectors of the spatial analyses: incidents → arrays → kernels → what pages and the API show.
+
+Every read goes through :func:`kenesh.incidents.filters.incidents_for` with
+``Action.AGGREGATE``: a hot spot map and a Knox table are statistics, so the programme
+coordinator, civil society and the livestock registrar see them too, never single records.
+
+Hot spots (:func:`hotspot_map`): the study area is the grid of square cells (``cell_m`` metres,
+UTM, :mod:`kenesh.analytics.grid`) spanning the incidents and, when the unit has a boundary, the
+boundary's extent. Getis–Ord Gi* is computed over every cell of that grid (empty cells count as
+zeros) with queen contiguity, then classed hot/cold at 90/95/99 % after Benjamini–Hochberg over
+all cells. The map gets only the cells worth drawing: those holding incidents, their queen
+neighbours and any significant cell, so a sparse municipality at 100 m does not send a quarter
+of a million empty squares.
+
+Near repeats (:func:`near_repeat_table`): the Knox test of :mod:`kenesh.analytics.nearrepeat`
+on the incidents' UTM coordinates in metres and their dates as whole days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyproj
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from kenesh.analytics.grid import (
+    CellGrid,
+    cell_polygons,
+    points_to_cells,
+    queen_weights,
+    utm_epsg,
+)
+from kenesh.analytics.nearrepeat import KnoxResult, knox
+from kenesh.analytics.spatial import gi_star, hotspot_classes
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import require_at
+from kenesh.geo.models import AdministrativeUnit
+from kenesh.geo.selectors import unit_get
+from kenesh.incidents import models as incident_models
+from kenesh.incidents.categories import Category
+from kenesh.incidents.filters import IncidentFilter, incidents_for
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+
+#: Cell sizes a user may choose, in metres.
+CELL_M_MIN = 100
+CELL_M_MAX = 5000
+CELL_M_DEFAULT = 500
+#: The whole study grid (Gi* is computed on all of it) and the cells sent to the map.
+MAX_GRID_CELLS = 1_000_000
+MAX_MAP_CELLS = 20_000
+
+#: Five bands of doubling distance and five weeks, as Ratcliffe's Near Repeat Calculator offers.
+#: Bands are half-open, [a, b): the time edges 0,7 hold pairs 0 to 6 whole days apart (labelled
+#: "0–6 days"); Ratcliffe's inclusive "0 to 7 days" is edges 0,8 here (docs/spatial.md).
+DEFAULT_SPACE_EDGES_M = (0.0, 100.0, 200.0, 400.0, 800.0, 1600.0)
+DEFAULT_TIME_EDGES_DAYS = (0.0, 7.0, 14.0, 21.0, 28.0, 35.0)
+PERMUTATIONS_DEFAULT = 99
+PERMUTATIONS_MAX = 999
+KNOX_SEED = 0
+#: A web request answers within seconds: more events than this, or a heavier pair load, must
+#: be narrowed by period or category (or run offline with the kernel).
+MAX_NEAR_REPEAT_EVENTS = 5_000
+#: Candidate pairs (closer than the last space edge) times permutations: about a second of work.
+MAX_PAIR_PERMUTATIONS = 300_000_000
+MAX_EDGES = 11
+MAX_SPACE_EDGE_M = 20_000.0
+MAX_TIME_EDGE_DAYS = 3_650.0
+#: The register's first day: an earlier period is a typing error (models.MIN_DATE once defined).
+EARLIEST_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
+#: Significance for the plain-language reading of a Knox cell.
+NEAR_REPEAT_ALPHA = 0.05
+
+
+class AnalysisRefused(ValueError):
+    """The analysis cannot run on this request (too large, bad edges): a 422 with ``field``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def earliest_date_message() -> str:
+    """Why a date before :data:`EARLIEST_DATE` is refused (the incident form's words)."""
+    return _("Dates before 1991 are not accepted; check the year.")
+
+
+def analysis_unit(*, user: User | AnonymousUser, code: str) -> AdministrativeUnit:
+    """The unit to analyse: 404 outside the user's scope, 403 where the user may not aggregate
+    incidents (e.g. the rayon above a municipal user's own unit)."""
+    unit = unit_get(user=user, code=code)
+    require_at(user, Action.AGGREGATE, Resource.INCIDENTS, unit.path)
+    return unit
+
+
+# --- Hot spots -------------------------------------------------------------------------------
+
+
+def probability_text(p: float) -> str:
+    """A p-value for people: four decimals, and "< 0.0001" below that."""
+    return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
+
+
+@dataclass(frozen=True)
+class HotspotCell:
+    row: int
+    col: int
+    count: int
+    gi_z: float
+    p: float
+    q: float
+    hotspot_class: int
+    ring: list[list[float]]  # closed (lon, lat) ring, counter-clockwise
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """(lat, lon) of the cell's centre, the mean of its four corners."""
+        corners = np.asarray(self.ring[:4])
+        return float(corners[:, 1].mean()), float(corners[:, 0].mean())
+
+    @property
+    def p_text(self) -> str:
+        return probability_text(self.p)
+
+    @property
+    def q_text(self) -> str:
+        return probability_text(self.q)
+
+    @property
+    def class_label(self) -> str:
+        return str(CLASS_LABELS[self.hotspot_class])
+
+
+@dataclass(frozen=True)
+class HotspotMap:
+    unit: AdministrativeUnit
+    cell_m: int
+    grid: CellGrid | None  # None when no incident has a location
+    cells: list[HotspotCell]
+    mapped: int
+    not_mapped: int
+    boundaries: list[AdministrativeUnit]
+
+    @property
+    def significant_cells(self) -> list[HotspotCell]:
+        return [cell for cell in self.cells if cell.hotspot_class != 0]
+
+
+def _class_labels() -> dict[int, Any]:
+    from django.utils.translation import gettext_lazy
+
+    return {
+        3: gettext_lazy("hot spot, confidence 99 %"),
+        2: gettext_lazy("hot spot, confidence 95 %"),
+        1: gettext_lazy("hot spot, confidence 90 %"),
+        0: gettext_lazy("not significant"),
+        -1: gettext_lazy("cold spot, confidence 90 %"),
+        -2: gettext_lazy("cold spot, confidence 95 %"),
+        -3: gettext_lazy("cold spot, confidence 99 %"),
+    }
+
+
+CLASS_LABELS = _class_labels()
+
+
+def bh_adjusted(p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Benjamini–Hochberg adjusted p-values ("q-values"): ``q_(k) = min_{j >= k} p_(j) m / j``
+    over the p-values sorted ascending, capped at 1 (Benjamini and Hochberg 1995; R's
+    ``p.adjust(method="BH")``). A cell is a discovery at FDR ``alpha`` exactly when
+    ``q <= alpha``, so q says at which level a cell's hot spot class holds."""
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(adjusted_sorted, 1.0)
+    return adjusted
+
+
+def _located(filters: IncidentFilter, user: User | AnonymousUser) -> tuple[Any, int]:
+    incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    located = incidents.filter(latitude__isnull=False, longitude__isnull=False)
+    not_mapped = incidents.filter(latitude__isnull=True).count()
+    return located, not_mapped
+
+
+def _boundary_vertices(units: Sequence[AdministrativeUnit]) -> NDArray[np.float64]:
+    """Every (lon, lat) vertex of the units' GeoJSON Polygon or MultiPolygon boundaries."""
+    vertices: list[Any] = []
+    for unit in units:
+        geometry = unit.boundary or {}
+        coordinates = geometry.get("coordinates") or []
+        polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
+        for polygon in polygons:
+            for ring in polygon:
+                vertices.extend((float(point[0]), float(point[1])) for point in ring)
+    return np.asarray(vertices, dtype=np.float64).reshape(-1, 2)
+
+
+def hotspot_map(
+    *,
+    user: User | AnonymousUser,
+    unit: AdministrativeUnit,
+    filters: IncidentFilter,
+    cell_m: int,
+) -> HotspotMap:
+    """Gi* hot and cold spots of the incidents the user may aggregate in ``unit``.
+
+    Raises :class:`AnalysisRefused` when the study grid exceeds :data:`MAX_GRID_CELLS` or the
+    cells to draw exceed :data:`MAX_MAP_CELLS` (choose larger cells).
+    """
+    if not CELL_M_MIN <= cell_m <= CELL_M_MAX:
+        raise AnalysisRefused(
+            "cell_m",
+            _("The cell size must lie between %(min)d and %(max)d metres.")
+            % {"min": CELL_M_MIN, "max": CELL_M_MAX},
+        )
+    located, not_mapped = _located(filters, user)
+    points = np.asarray(list(located.values_list("longitude", "latitude")), dtype=np.float64)
+    points = points.reshape(-1, 2)
+    boundaries = [unit, *unit.descendants().filter(boundary__isnull=False)]
+    boundaries = [candidate for candidate in boundaries if candidate.boundary]
+    if points.shape[0] == 0:
+        return HotspotMap(unit, cell_m, None, [], 0, not_mapped, boundaries)
+    # The unit's own boundary widens the study area to the whole unit; it is added as extra
+    # points that fix the grid's extent and are dropped before counting.
+    extent = _boundary_vertices([unit] if unit.boundary else [])
+    all_points = np.vstack([points, extent])
+    try:
+        gridded = points_to_cells(
+            all_points[:, 1], all_points[:, 0], float(cell_m), max_cells=MAX_GRID_CELLS
+        )
+    except ValueError as exc:
+        raise AnalysisRefused(
+            "cell_m",
+            _(
+                "The area needs more than %(max)d cells of %(size)d m: choose larger cells or a "
+                "smaller unit."
+            )
+            % {"max": MAX_GRID_CELLS, "size": cell_m},
+        ) from exc
+    grid = gridded.grid
+    n = points.shape[0]
+    counts = np.bincount(gridded.cell[:n], minlength=grid.n_cells).astype(np.float64)
+    weights = queen_weights(grid.n_rows, grid.n_cols)
+    statistic = gi_star(counts, weights)
+    classes = hotspot_classes(statistic.z, statistic.p)
+    adjusted = bh_adjusted(statistic.p)
+    occupied = counts > 0
+    shown = occupied | (weights @ occupied.astype(np.float64) > 0) | (classes != 0)
+    indices = np.flatnonzero(shown)
+    if indices.size > MAX_MAP_CELLS:
+        raise AnalysisRefused(
+            "cell_m",
+            _("The map would need %(count)d cells of %(size)d m: choose larger cells.")
+            % {"count": indices.size, "size": cell_m},
+        )
+    rings = cell_polygons(grid, indices)
+    rows, columns = np.divmod(indices, grid.n_cols)
+    cells = [
+        HotspotCell(
+            row=int(rows[k]),
+            col=int(columns[k]),
+            count=int(counts[index]),
+            gi_z=float(statistic.z[index]),
+            p=float(statistic.p[index]),
+            q=float(adjusted[index]),
+            hotspot_class=int(classes[index]),
+            ring=np.round(rings[k], 7).tolist(),
+        )
+        for k, index in enumerate(indices)
+    ]
+    return HotspotMap(unit, cell_m, grid, cells, n, not_mapped, boundaries)
+
+
+def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
+    """The map as a GeoJSON FeatureCollection (RFC 7946): unit boundaries first, then cells.
+
+    Foreign members describe the grid (so a client can recompute it) and the counts.
+    """
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": unit.boundary,
+            "properties": {"kind": "unit", "code": unit.code, "name": unit.name},
+        }
+        for unit in result.boundaries
+    ]
+    features.extend(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Polygon", "coordinates": [cell.ring]},
+            "properties": {
+                "kind": "cell",
+                "row": cell.row,
+                "col": cell.col,
+                "count": cell.count,
+                "gi_z": cell.gi_z,
+                "p": cell.p,
+                "q": cell.q,
+                "class": cell.hotspot_class,
+                "label": cell.class_label,
+            },
+        }
+        for cell in result.cells
+    )
+    grid = result.grid
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "unit": result.unit.code,
+        "cell_m": result.cell_m,
+        "mapped": result.mapped,
+        "not_mapped": result.not_mapped,
+        "grid": None
+        if grid is None
+        else {
+            "epsg": grid.epsg,
+            "cell_m": grid.cell_m,
+            "x_min_m": grid.x_min_m,
+            "y_min_m": grid.y_min_m,
+            "n_rows": grid.n_rows,
+            "n_cols": grid.n_cols,
+        },
+    }
+
+
+# --- Near repeats ----------------------------------------------------------------------------
+
+
+def parse_edges(text: str, *, field: str, maximum: float, whole: bool = False) -> tuple[float, ...]:
+    """Band edges from "0,100,200": 2 to 11 numbers, strictly increasing, from 0 to ``maximum``;
+    whole numbers when ``whole`` (time edges: dates are whole days)."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        edges = tuple(float(part) for part in parts)
+    except ValueError as exc:
+        raise AnalysisRefused(
+            field, _("Band edges are numbers separated by commas, e.g. 0,100,200.")
+        ) from exc
+    if not 2 <= len(edges) <= MAX_EDGES:
+        raise AnalysisRefused(
+            field, _("Give between 2 and %(max)d band edges.") % {"max": MAX_EDGES}
+        )
+    if not all(np.isfinite(edge) and 0.0 <= edge <= maximum for edge in edges):
+        raise AnalysisRefused(
+            field, _("Band edges must lie between 0 and %(max)s.") % {"max": f"{maximum:g}"}
+        )
+    if whole and not all(edge.is_integer() for edge in edges):
+        raise AnalysisRefused(field, _("Time band edges are whole numbers of days."))
+    if any(later <= earlier for earlier, later in itertools.pairwise(edges)):
+        raise AnalysisRefused(field, _("Band edges must increase."))
+    return edges
+
+
+def space_band_label(start: float, end: float) -> str:
+    """A distance band ``start <= d < end`` in metres: "less than 100 m", "100 to under 200 m"."""
+    if start == 0:
+        return _("less than %(end)s m") % {"end": _number(end)}
+    return _("%(start)s to under %(end)s m") % {"start": _number(start), "end": _number(end)}
+
+
+def time_band_label(start: float, end: float) -> str:
+    """A time band ``start <= |t_i - t_j| < end`` over whole days, named by the days it holds,
+    both inclusive as in Ratcliffe's calculator: edges 0 and 7 are "0–6 days"."""
+    first, last = int(start), int(end) - 1
+    if first == last:
+        return ngettext("%(day)d day", "%(day)d days", first) % {"day": first}
+    return _("%(first)d–%(last)d days") % {"first": first, "last": last}
+
+
+@dataclass(frozen=True)
+class KnoxBand:
+    space_from: float
+    space_to: float
+    time_from: float
+    time_to: float
+    space_label: str
+    time_label: str
+    observed: int
+    expected: float
+    ratio: float | None
+    p: float
+    significant: bool
+    reading: str
+
+
+@dataclass(frozen=True)
+class NearRepeatTable:
+    unit: AdministrativeUnit
+    category: str
+    events: int
+    not_mapped: int
+    permutations: int
+    seed: int
+    epsg: int | None
+    space_edges_m: tuple[float, ...]
+    time_edges_days: tuple[float, ...]
+    bands: list[KnoxBand]
+
+    def rows(self) -> list[list[KnoxBand]]:
+        """The bands as a table: one list per space band, ordered by time band."""
+        width = len(self.time_edges_days) - 1
+        return [self.bands[k : k + width] for k in range(0, len(self.bands), width)]
+
+    @property
+    def significant_bands(self) -> list[KnoxBand]:
+        return [band for band in self.bands if band.significant]
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def near_repeat_reading(
+    *,
+    space_from: float,
+    space_to: float,
+    time_from: float,
+    time_to: float,
+    ratio: float,
+    event: str,
+) -> str:
+    """One sentence for a Knox cell, in the words of Ratcliffe's calculator, with the bands as
+    computed: distances below the upper edge, whole days both inclusive."""
+    values = {
+        "space_from": _number(space_from),
+        "space_to": _number(space_to),
+        "days": time_band_label(time_from, time_to),
+        "ratio": f"{ratio:.1f}",
+        "event": event,
+    }
+    if space_from == 0:
+        text = _(
+            "Less than %(space_to)s m and %(days)s away from %(event)s, the risk of another is "
+            "%(ratio)s times the expected."
+        )
+    else:
+        text = _(
+            "%(space_from)s to under %(space_to)s m and %(days)s away from %(event)s, the risk "
+            "of another is %(ratio)s times the expected."
+        )
+    return text % values
+
+
+def _event_noun(category: str) -> str:
+    if category in Category.values:
+        return _("an incident of %(category)s") % {"category": Category(category).label}
+    return _("an incident")
+
+
+def event_arrays(
+    *, user: User | AnonymousUser, filters: IncidentFilter
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], int | None, int]:
+    """The located incidents as UTM easting and northing in metres (the zone of their centre)
+    and dates as day numbers (proleptic Gregorian ordinal); also the EPSG code and the number of
+    incidents without a location. Events are in the order of their date, then registration."""
+    located, not_mapped = _located(filters, user)
+    # A fixed order (date, then registration) makes the permutations, and so the p-values,
+    # reproducible for the same data.
+    rows = list(
+        located.order_by("occurred_on", "pk").values_list("longitude", "latitude", "occurred_on")
+    )
+    if not rows:
+        empty = np.zeros(0)
+        return empty, empty, np.zeros(0, dtype=np.int64), None, not_mapped
+    if len(rows) > MAX_NEAR_REPEAT_EVENTS:
+        raise AnalysisRefused(
+            "unit",
+            _(
+                "%(count)d incidents are too many for the near-repeat test in the browser (at "
+                "most %(max)d): choose a category or a shorter period."
+            )
+            % {"count": len(rows), "max": MAX_NEAR_REPEAT_EVENTS},
+        )
+    lon = np.fromiter((row[0] for row in rows), dtype=np.float64, count=len(rows))
+    lat = np.fromiter((row[1] for row in rows), dtype=np.float64, count=len(rows))
+    days = np.fromiter((row[2].toordinal() for row in rows), dtype=np.int64, count=len(rows))
+    epsg = utm_epsg(
+        (float(lat.min()) + float(lat.max())) / 2.0, (float(lon.min()) + float(lon.max())) / 2.0
+    )
+    x, y = pyproj.Transformer.from_crs(4326, epsg, always_xy=True).transform(lon, lat)
+    return np.asarray(x), np.asarray(y), days, epsg, not_mapped
+
+
+def near_repeat_table(
+    *,
+    user: User | AnonymousUser,
+    unit: AdministrativeUnit,
+    filters: IncidentFilter,
+    space_edges_m: Sequence[float] = DEFAULT_SPACE_EDGES_M,
+    time_edges_days: Sequence[float] = DEFAULT_TIME_EDGES_DAYS,
+    permutations: int = PERMUTATIONS_DEFAULT,
+) -> NearRepeatTable:
+    """The Knox table of the incidents the user may aggregate in ``unit``, with a reading per
+    cell whose excess is significant (ratio above 1 at p < 0.05)."""
+    if not 1 <= permutations <= PERMUTATIONS_MAX:
+        raise AnalysisRefused(
+            "permutations",
+            _("The number of permutations must lie between 1 and %(max)d.")
+            % {"max": PERMUTATIONS_MAX},
+        )
+    if not all(float(edge).is_integer() for edge in time_edges_days):
+        raise AnalysisRefused("time_edges", _("Time band edges are whole numbers of days."))
+    x, y, days, epsg, not_mapped = event_arrays(user=user, filters=filters)
+    n_space, n_time = len(space_edges_m) - 1, len(time_edges_days) - 1
+    result: KnoxResult | None = None
+    if days.size >= 2:
+        tree = cKDTree(np.column_stack([x, y]))
+        close_pairs = (int(tree.count_neighbors(tree, space_edges_m[-1])) - days.size) // 2
+        if close_pairs * permutations > MAX_PAIR_PERMUTATIONS:
+            raise AnalysisRefused(
+                "permutations",
+                _(
+                    "%(pairs)d pairs of incidents lie within %(distance)s m of each other: too "
+                    "many for %(permutations)d permutations here. Choose fewer permutations, a "
+                    "smaller last distance band, a category or a shorter period."
+                )
+                % {
+                    "pairs": close_pairs,
+                    "distance": _number(space_edges_m[-1]),
+                    "permutations": permutations,
+                },
+            )
+        result = knox(
+            x, y, days, space_edges_m, time_edges_days, permutations=permutations, seed=KNOX_SEED
+        )
+    event = _event_noun(filters.category)
+    bands: list[KnoxBand] = []
+    for k in range(n_space):
+        for m in range(n_time):
+            observed = int(result.observed[k, m]) if result else 0
+            expected = float(result.expected[k, m]) if result else 0.0
+            raw_ratio = float(result.ratio[k, m]) if result else float("nan")
+            ratio = raw_ratio if np.isfinite(raw_ratio) else None
+            p = float(result.p[k, m]) if result else 1.0
+            significant = ratio is not None and ratio > 1.0 and p < NEAR_REPEAT_ALPHA
+            reading = (
+                near_repeat_reading(
+                    space_from=space_edges_m[k],
+                    space_to=space_edges_m[k + 1],
+                    time_from=time_edges_days[m],
+                    time_to=time_edges_days[m + 1],
+                    ratio=ratio,
+                    event=event,
+                )
+                if significant and ratio is not None
+                else ""
+            )
+            bands.append(
+                KnoxBand(
+                    space_from=float(space_edges_m[k]),
+                    space_to=float(space_edges_m[k + 1]),
+                    time_from=float(time_edges_days[m]),
+                    time_to=float(time_edges_days[m + 1]),
+                    space_label=space_band_label(space_edges_m[k], space_edges_m[k + 1]),
+                    time_label=time_band_label(time_edges_days[m], time_edges_days[m + 1]),
+                    observed=observed,
+                    expected=expected,
+                    ratio=ratio,
+                    p=p,
+                    significant=significant,
+                    reading=reading,
+                )
+            )
+    return NearRepeatTable(
+        unit=unit,
+        category=filters.category,
+        events=int(days.size),
+        not_mapped=not_mapped,
+        permutations=permutations,
+        seed=KNOX_SEED,
+        epsg=epsg,
+        space_edges_m=tuple(float(edge) for edge in space_edges_m),
+        time_edges_days=tuple(float(edge) for edge in time_edges_days),
+        bands=bands,
+    )
