@@ -58,23 +58,30 @@ _ROLES = [
     Role.LIVESTOCK_REGISTRAR,
 ]
 
-# Columns in the order of _ROLES; a cell is the set of actions. Read is implied by write and
-# approve, aggregates by read: see _close().
+#: The last column of the table: anonymous visitors, and every signed-in user for the whole
+#: country (see :mod:`kenesh.core.disclosure`). Not a role one can be assigned: it is never a
+#: grant, so it widens no scope; what it allows is served at the public level of detail
+#: (aggregates with every count from 1 to 4 suppressed).
+PUBLIC = "public"
+
+# Columns in the order of _ROLES, then the public column; a cell is the set of actions. Read
+# is implied by write and approve, aggregates by read: see _close(). A module fills its own
+# public cells when it publishes something (consultations, plans, livestock).
 _TABLE: dict[Resource, list[set[Action]]] = {
-    Resource.GEOGRAPHY: [{W}, {R}, {R}, {R}, {R}, {R}, {R}],
-    Resource.ORGANISATIONS: [{W}, {R}, {W}, {R}, {W}, {R}, {R}],
-    Resource.INCIDENTS: [{R}, {AGG}, {R}, {W, RST}, {R}, {AGG}, {AGG}],
-    Resource.SURVEYS: [{W}, {R}, {W}, {R}, {R}, {W}, set()],
-    Resource.CONCERNS: [{W}, {AGG}, {W, RST}, {W, RST}, {R}, {W}, set()],
-    Resource.PRIORITIES: [{W}, {R}, {W, A}, {R}, {W, A}, {R}, set()],
-    Resource.PLANS: [{W}, {R}, {W}, {R}, {W, A}, {R}, {R}],
-    Resource.ACTIVITIES: [{W}, {R}, {W}, {W}, {W, A}, {W}, {R}],
-    Resource.FUNDING: [{W}, {W}, {W}, {R}, {W}, {R}, set()],
-    Resource.LIVESTOCK: [{R}, {AGG}, {AGG}, {W, RST}, {AGG}, set(), {W, RST}],
-    Resource.ROADS: [{W}, {AGG}, {R}, {W}, {R}, {AGG}, set()],
-    Resource.ROAD_VIOLATIONS: [set(), set(), set(), {W, RST}, set(), set(), set()],
-    Resource.ACCIDENTS: [{R}, {AGG}, {R}, {W}, {R}, {AGG}, set()],
-    Resource.ACCOUNTS: [{W}, set(), set(), set(), set(), set(), set()],
+    Resource.GEOGRAPHY: [{W}, {R}, {R}, {R}, {R}, {R}, {R}, {R}],
+    Resource.ORGANISATIONS: [{W}, {R}, {W}, {R}, {W}, {R}, {R}, set()],
+    Resource.INCIDENTS: [{R}, {AGG}, {R}, {W, RST}, {R}, {AGG}, {AGG}, {AGG}],
+    Resource.SURVEYS: [{W}, {R}, {W}, {R}, {R}, {W}, set(), set()],
+    Resource.CONCERNS: [{W}, {AGG}, {W, RST}, {W, RST}, {R}, {W}, set(), set()],
+    Resource.PRIORITIES: [{W}, {R}, {W, A}, {R}, {W, A}, {R}, set(), set()],
+    Resource.PLANS: [{W}, {R}, {W}, {R}, {W, A}, {R}, {R}, set()],
+    Resource.ACTIVITIES: [{W}, {R}, {W}, {W}, {W, A}, {W}, {R}, set()],
+    Resource.FUNDING: [{W}, {W}, {W}, {R}, {W}, {R}, set(), set()],
+    Resource.LIVESTOCK: [{R}, {AGG}, {AGG}, {W, RST}, {AGG}, set(), {W, RST}, set()],
+    Resource.ROADS: [{W}, {AGG}, {R}, {W}, {R}, {AGG}, set(), set()],
+    Resource.ROAD_VIOLATIONS: [set(), set(), set(), {W, RST}, set(), set(), set(), set()],
+    Resource.ACCIDENTS: [{R}, {AGG}, {R}, {W}, {R}, {AGG}, set(), set()],
+    Resource.ACCOUNTS: [{W}, set(), set(), set(), set(), set(), set(), set()],
 }
 
 
@@ -88,8 +95,14 @@ def _close(actions: set[Action]) -> frozenset[Action]:
 
 
 PERMISSIONS: dict[Resource, dict[str, frozenset[Action]]] = {
-    resource: {role.value: _close(cell) for role, cell in zip(_ROLES, row, strict=True)}
+    resource: {role.value: _close(cell) for role, cell in zip(_ROLES, row[:-1], strict=True)}
     for resource, row in _TABLE.items()
+}
+
+#: What the public column allows on each resource. Kept apart from :data:`PERMISSIONS` so that
+#: no role check (and no scope built from role assignments) can ever match it by accident.
+PUBLIC_PERMISSIONS: dict[Resource, frozenset[Action]] = {
+    resource: _close(row[-1]) for resource, row in _TABLE.items()
 }
 
 
@@ -100,3 +113,9 @@ def role_allows(role: str, action: Action, resource: Resource) -> bool:
 
 def roles_allowing(action: Action, resource: Resource) -> frozenset[str]:
     return frozenset(role for role, actions in PERMISSIONS[resource].items() if action in actions)
+
+
+def public_allows(action: Action, resource: Resource) -> bool:
+    """Whether the public column allows ``action`` on ``resource``: for anonymous visitors,
+    and for every signed-in user anywhere in the country, at the public level of detail."""
+    return action in PUBLIC_PERMISSIONS[resource]
