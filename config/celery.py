@@ -13,3 +13,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("kenesh")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic tasks (``celery -A config beat``): import jobs whose worker died are failed rather
+# than left running (kenesh.core.imports.import_jobs_sweep).
+IMPORT_SWEEP_EVERY_S = 300.0
+app.conf.beat_schedule = {
+    "import-jobs-sweep": {"task": "core.import_jobs_sweep", "schedule": IMPORT_SWEEP_EVERY_S},
+}

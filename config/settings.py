@@ -235,6 +235,20 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
+# Imports (docs/import.md, "Limits"): a file over a limit is refused as a whole with a clear
+# error and nothing written, before it can fill memory. The upload itself is at most 50 MB.
+IMPORT_MAX_ROWS = int(env_str("KENESH_IMPORT_MAX_ROWS", "1000000"))
+IMPORT_MAX_CELLS = int(env_str("KENESH_IMPORT_MAX_CELLS", "20000000"))
+IMPORT_MAX_UNZIPPED_MB = int(env_str("KENESH_IMPORT_MAX_UNZIPPED_MB", "1024"))  # an XLSX unpacked
+IMPORT_MAX_INFLATE_RATIO = int(env_str("KENESH_IMPORT_MAX_INFLATE_RATIO", "100"))  # per part
+IMPORT_MAX_SHARED_STRINGS = int(env_str("KENESH_IMPORT_MAX_SHARED_STRINGS", "1000000"))
+# Errors a job keeps in full for its page and API; every one is in its report file.
+IMPORT_REPORT_ERRORS = int(env_str("KENESH_IMPORT_REPORT_ERRORS", "500"))
+# A running job without a heartbeat for this long, or a job queued for this long, is failed by
+# the sweep (Celery beat, core.import_jobs_sweep): its worker died or never came.
+IMPORT_JOB_TIMEOUT = int(env_str("KENESH_IMPORT_JOB_TIMEOUT", "900"))  # seconds
+IMPORT_QUEUE_TIMEOUT = int(env_str("KENESH_IMPORT_QUEUE_TIMEOUT", "86400"))  # seconds
+
 
 LOGGING = {
     "version": 1,

@@ -2,16 +2,22 @@
 
 Every module that takes spreadsheets from officials (incidents now; animals and plate reads
 later) describes its sheet as an :class:`ImportSpec` (columns with parsers, a row builder that
-applies the model's own rules, a batch writer) and lets :func:`run_import` do the rest:
+applies the model's own rules, a batch writer) and registers it as an :class:`ImportKind` in its
+``module.py``; :func:`run_import` does the rest:
 
-* the file is read as a stream (the csv module; openpyxl in read-only mode), so memory stays
-  bounded whatever the number of rows; rows are handled in batches of ``spec.batch_size``;
+* the file is read as a stream by its real cells (:mod:`kenesh.core.sheets`), under limits on
+  rows, cells and unpacked size that refuse a hostile file as a whole before memory fills;
+  rows are handled in batches of ``spec.batch_size``;
 * headers map to columns by a documented default, overridable per column (a saved
   :class:`~kenesh.core.models.ImportMapping`);
 * every bad row is reported as (line, column, reason), the line as the official sees it in
-  the sheet (the header is line 1), the reason in the importer's language;
-* all-or-nothing by default, or skip-invalid with a rejects CSV (original columns + reason);
-  a dry run validates only.
+  the sheet (the header is line 1), the reason in the importer's language: every error to a
+  report file, the first ones in full and counts per column and reason on the job;
+* all-or-nothing by default, or skip-invalid with a rejects CSV (original columns + reason,
+  escaped against formula injection; the import undoes the escape, so it re-imports);
+  a dry run validates only;
+* rows already stored are found by natural key (:func:`existing_keys`) and count as unchanged,
+  or, for kinds that allow updates, change their record, each change audited.
 
 All-or-nothing and dry runs are one transaction that is rolled back at the end (see
 docs/adr/0005-bulk-import.md): rows are written as they are validated, so the duplicate and
@@ -21,36 +27,48 @@ through a set in memory, and a dry run runs exactly the code a real run does.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
+import gzip
 import io
-import itertools
 import logging
 import operator
 import re
+import tempfile
 import time
-import warnings
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from kenesh.core.formulas import escape_cell
+from kenesh.core.permissions import Resource
+from kenesh.core.sheets import (
+    CsvReader,
+    ImportFileError,
+    RowError,
+    SheetLimits,
+    SheetReader,
+    XlsxReader,
+    open_sheet,
+)
+
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from kenesh.accounts.models import User
     from kenesh.core.models import ImportJob
 
 logger = logging.getLogger(__name__)
 
-XLSX_MAGIC = b"PK\x03\x04"
-XLS_MAGIC = b"\xd0\xcf\x11\xe0"
-SNIFF_BYTES = 1 << 16
 PROGRESS_EVERY_S = 0.5
 
 
@@ -89,12 +107,6 @@ class Column:
     @property
     def target(self) -> str:
         return self.field or self.key
-
-
-class RowError(NamedTuple):
-    line: int  # as in the spreadsheet: the header is line 1
-    column: str  # the header as it stands in the file; "" for the row as a whole
-    reason: str
 
 
 def parse_text(max_length: int) -> Parser:
@@ -234,18 +246,29 @@ class ParsedRow:
 
 @dataclass
 class BatchOutcome:
+    """What :meth:`ImportSpec.write` did with a batch: rows created, rows whose record was
+    changed (only for kinds that allow updates; each change audited, see
+    :func:`write_updates`), rows already there with the same values, and rows refused."""
+
     created: int = 0
+    updated: int = 0
     unchanged: int = 0
     # (row, column key or "", reason): rows the database check refused (duplicates, conflicts)
     refused: list[tuple[ParsedRow, str, str]] = field(default_factory=list)
 
 
 class ImportSpec(ABC):
-    """What a module tells the pipeline about its sheet."""
+    """What a module tells the pipeline about its sheet.
+
+    ``allows_updates``: whether a row whose natural key is already registered with other values
+    changes that record (audited) rather than being refused. Set by the kind
+    (:class:`ImportKind`); the incident register allows none (records are corrected one by one).
+    """
 
     kind: str = ""
     columns: Sequence[Column] = ()
     batch_size: int = 1000
+    allows_updates: bool = False
 
     @abstractmethod
     def build(self, values: dict[str, Any], present: frozenset[str]) -> tuple[Any, dict[str, str]]:
@@ -255,148 +278,9 @@ class ImportSpec(ABC):
 
     @abstractmethod
     def write(self, rows: list[ParsedRow], present: frozenset[str]) -> BatchOutcome:
-        """Check the batch against the database (duplicates, rows already there) and write the
-        new ones."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading sheets
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be imported (unreadable, a required column missing)."""
-
-    def __init__(self, errors: list[RowError]):
-        super().__init__("; ".join(error.reason for error in errors))
-        self.errors = errors
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value).strip()
-
-
-class SheetReader:
-    """The rows of a CSV or XLSX file: ``header``, ``estimated_rows`` and ``rows()`` yielding
-    (line, cells) with cells as stripped text. Blank rows are skipped but keep their number."""
-
-    header: list[str]
-    estimated_rows: int
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        raise NotImplementedError
-
-    def close(self) -> None:
-        return None
-
-
-class CsvReader(SheetReader):
-    def __init__(self, stream: IO[bytes]):
-        encoding, newlines = self._sniff(stream)
-        self.estimated_rows = max(newlines - 1, 0)
-        self._text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-        try:
-            first = self._text.readline()
-            delimiter = max(";,\t", key=first.count) if first.strip() else ","
-            self._reader = csv.reader(itertools.chain([first], self._text), delimiter=delimiter)
-            self.header = [cell.strip() for cell in next(self._reader)]
-        except StopIteration:
-            self.header = []
-        except (csv.Error, UnicodeDecodeError) as exc:
-            self._text.detach()
-            raise ImportFileError([RowError(1, "", _("The file is not a readable CSV."))]) from exc
-
-    @staticmethod
-    def _sniff(stream: IO[bytes]) -> tuple[str, int]:
-        """UTF-8 (with or without BOM) when the whole file decodes as it, else Windows-1251
-        (what Excel in Russian saves as "CSV"); and the number of newlines, for progress."""
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8, newlines = True, 0
-        stream.seek(0)
-        while chunk := stream.read(SNIFF_BYTES):
-            newlines += chunk.count(b"\n")
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-        stream.seek(0)
-        return ("utf-8-sig" if utf8 else "cp1251"), newlines
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        line = 1
-        try:
-            for cells in self._reader:
-                line += 1
-                stripped = list(map(str.strip, cells))
-                if any(stripped):
-                    yield line, stripped
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ImportFileError(
-                [RowError(line + 1, "", _("The file is not a readable CSV."))]
-            ) from exc
-
-    def close(self) -> None:
-        self._text.detach()
-
-
-class XlsxReader(SheetReader):
-    def __init__(self, stream: IO[bytes]):
-        import openpyxl
-
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
-                self._book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-        except Exception as exc:  # a broken zip or workbook: many exception types
-            raise ImportFileError([RowError(1, "", _("The file is not a readable XLSX."))]) from exc
-        sheet = self._book.worksheets[0]
-        self._rows = sheet.iter_rows(values_only=True)
-        self.estimated_rows = max((sheet.max_row or 1) - 1, 0)
-        try:
-            self.header = [_cell_text(value) for value in next(self._rows)]
-        except StopIteration:
-            self.header = []
-
-    def rows(self) -> Iterator[tuple[int, list[str]]]:
-        line = 1
-        for values in self._rows:
-            line += 1
-            cells = [_cell_text(value) for value in values]
-            if any(cells):
-                yield line, cells
-
-    def close(self) -> None:
-        self._book.close()
-
-
-def open_sheet(stream: IO[bytes]) -> SheetReader:
-    """A reader for the file, recognised by its content (an XLSX is a zip), not its name."""
-    start = stream.read(4)
-    stream.seek(0)
-    if start == XLSX_MAGIC:
-        return XlsxReader(stream)
-    if start == XLS_MAGIC:
-        raise ImportFileError(
-            [RowError(1, "", _("Old .xls files cannot be read: save the sheet as XLSX or CSV."))]
-        )
-    return CsvReader(stream)
+        """Check the batch against the database (duplicates, rows already there; see
+        :func:`existing_keys`) and write the new ones, and the changed ones when the kind allows
+        updates (:func:`write_updates`)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,62 +337,140 @@ class ImportOptions:
     language: str = "ky"
     progress: Progress | None = None
     rejects: IO[str] | None = None  # where the rejects CSV goes (skip-invalid)
+    report: IO[str] | None = None  # where the report CSV of every error goes (both modes)
+    # Errors kept in full on the result (the job's page and API); None: IMPORT_REPORT_ERRORS.
+    keep_errors: int | None = None
+    limits: SheetLimits | None = None  # None: the settings' limits
 
 
 @dataclass
 class ImportResult:
+    """What an import did. ``errors`` holds the first errors in full (``keep_errors`` of them),
+    ``error_count`` how many there are and ``error_summary`` how many per (column, reason);
+    every one of them went to the report stream."""
+
     total_rows: int = 0
     created: int = 0
+    updated: int = 0
     unchanged: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    error_summary: Counter[tuple[str, str]] = field(default_factory=Counter)
     written: bool = False  # whether anything was committed
+    updates_allowed: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count and not self.errors
+
+    def summary_rows(self) -> list[list[Any]]:
+        """[column, reason, count] by count, most frequent first (JSON for the job)."""
+        return [
+            [column, reason, count]
+            for (column, reason), count in sorted(
+                self.error_summary.items(), key=lambda item: (-item[1], item[0])
+            )
+        ]
 
 
 class _RollBack(Exception):
     pass
 
 
+SUMMARY_REASONS = 100  # distinct (column, reason) pairs counted apart; the rest as "other"
+
+
+class ErrorReport:
+    """Every error of an import: the first ``keep`` in full on the result, all of them counted
+    per (column, reason) and written to ``stream`` as CSV (line, column, reason).
+
+    What pages and the API read stays small whatever the file: a 200,000-line file of garbage
+    keeps ``keep`` errors and at most :data:`SUMMARY_REASONS` counts on its job, and the whole
+    list is a download (docs/import.md, "Reports")."""
+
+    def __init__(self, result: ImportResult, stream: IO[str] | None, keep: int):
+        self.result = result
+        self.keep = keep
+        self._writer = csv.writer(stream) if stream is not None else None
+        if self._writer is not None:
+            self._writer.writerow([_("line"), _("column"), _("reason")])
+        self._other = _("other reasons")
+
+    def add(self, error: RowError) -> None:
+        result = self.result
+        result.error_count += 1
+        if len(result.errors) < self.keep:
+            result.errors.append(error)
+        key = (error.column, error.reason)
+        summary = result.error_summary
+        if key in summary or len(summary) < SUMMARY_REASONS:
+            summary[key] += 1
+        else:  # reasons that quote the value ("it has 70 characters") would be unbounded
+            summary[(error.column, self._other)] += 1
+        if self._writer is not None:
+            self._writer.writerow(
+                [error.line, escape_cell(error.column), escape_cell(error.reason)]
+            )
+
+    def replace(self, errors: list[RowError]) -> None:
+        """The file was refused as a whole: its errors replace the rows' on the result (the
+        stream keeps what was written and gets them too)."""
+        result = self.result
+        result.errors, result.error_count, result.error_summary = [], 0, Counter()
+        for error in errors:
+            self.add(error)
+
+
 class RejectsWriter:
-    """The rejects CSV: the file's own header and cells, then a "reason" column."""
+    """The rejects CSV: the file's own header and cells, then a "reason" column. Every cell is
+    escaped against formula injection (:func:`kenesh.core.formulas.escape_cell`); the import
+    undoes that, so a corrected rejects file imports as it is."""
 
     def __init__(self, stream: IO[str] | None, header: list[str]):
         self._writer = csv.writer(stream) if stream is not None else None
         if self._writer is not None:
-            self._writer.writerow([*header, _("reason")])
+            self._writer.writerow([*map(escape_cell, header), _("reason")])
 
     def write(self, cells: list[str], reasons: list[str]) -> None:
         if self._writer is not None:
-            self._writer.writerow([*cells, "; ".join(reasons)])
+            self._writer.writerow([*map(escape_cell, cells), escape_cell("; ".join(reasons))])
 
 
 def run_import(spec: ImportSpec, stream: IO[bytes], options: ImportOptions) -> ImportResult:
     """Validate and write a sheet; see the module docstring. Messages are in
     ``options.language``. Raises nothing for bad data: the result carries the errors."""
     with translation.override(options.language):
-        result = ImportResult()
+        result = ImportResult(updates_allowed=spec.allows_updates)
+        keep = options.keep_errors if options.keep_errors is not None else _kept_errors()
+        errors = ErrorReport(result, options.report, keep)
         try:
-            reader = open_sheet(stream)
+            reader = open_sheet(stream, options.limits)
         except ImportFileError as exc:
-            result.errors = exc.errors
+            errors.replace(exc.errors)
             return result
         try:
-            _run(spec, reader, options, result)
+            _run(spec, reader, options, result, errors)
         except ImportFileError as exc:
-            result.errors = [*result.errors, *exc.errors]
+            # The transaction was rolled back, whatever the mode: the file counts as a whole.
+            errors.replace(exc.errors)
             result.written = False
-            result.created = 0  # the transaction was rolled back, whatever the mode
+            result.created = result.updated = result.unchanged = result.rejected = 0
         finally:
             reader.close()
         return result
 
 
+def _kept_errors() -> int:
+    return int(settings.IMPORT_REPORT_ERRORS)
+
+
 def _run(
-    spec: ImportSpec, reader: SheetReader, options: ImportOptions, result: ImportResult
+    spec: ImportSpec,
+    reader: SheetReader,
+    options: ImportOptions,
+    result: ImportResult,
+    errors: ErrorReport,
 ) -> None:
     if not reader.header:
         raise ImportFileError([RowError(1, "", _("The file is empty."))])
@@ -528,6 +490,7 @@ def _run(
     ]
     plan, groups = _group_plan(plan)
     header_of = {column.key: reader.header[index] for index, column in located}
+    key_at = {index: column.key for index, column in located}
     rejects = RejectsWriter(options.rejects if options.skip_invalid else None, reader.header)
     expected = reader.estimated_rows
     last_report = 0.0
@@ -545,14 +508,19 @@ def _run(
         reasons = []
         for key, reason in problems:
             column = header_of.get(key, "")
-            result.errors.append(RowError(line, column, reason))
+            errors.add(RowError(line, column, reason))
             reasons.append(f"{column}: {reason}" if column else reason)
         rejects.write(cells, reasons)
         result.rejected += 1
 
     def flush(batch: list[ParsedRow], bad: list[tuple[int, list[str], list[tuple[str, str]]]]):
         outcome = spec.write(batch, present) if batch else BatchOutcome()
+        if outcome.updated and not spec.allows_updates:
+            raise ImproperlyConfigured(
+                f"{type(spec).__name__} updated rows of a kind without updates"
+            )
         result.created += outcome.created
+        result.updated += outcome.updated
         result.unchanged += outcome.unchanged
         bad.extend((row.line, row.cells, [(key, reason)]) for row, key, reason in outcome.refused)
         for line, cells, problems in sorted(bad, key=lambda item: item[0]):
@@ -562,9 +530,11 @@ def _run(
         with transaction.atomic():
             batch: list[ParsedRow] = []
             bad: list[tuple[int, list[str], list[tuple[str, str]]]] = []
-            for line, cells in reader.rows():
+            for line, cells, unreadable in reader.rows():
                 result.total_rows += 1
                 values, problems = _parse_cells(cells, plan, absent, groups)
+                if unreadable:  # cells the reader could not give as text (XLSX formulas)
+                    problems = _with_unreadable(problems, unreadable, key_at)
                 obj = None
                 if not problems:
                     obj, refused = spec.build(values, present)
@@ -580,14 +550,26 @@ def _run(
             flush(batch, bad)
             if options.progress is not None:
                 options.progress(result.total_rows, result.total_rows)
-            if options.dry_run or (result.errors and not options.skip_invalid):
+            if options.dry_run or (result.error_count and not options.skip_invalid):
                 raise _RollBack
-            result.written = result.created > 0
+            result.written = result.created > 0 or result.updated > 0
     except _RollBack:
         result.written = False
-    if not options.skip_invalid and result.errors:
-        # All-or-nothing: nothing was written, so nothing counts as created.
-        result.created = 0
+    if not options.skip_invalid and result.error_count:
+        # All-or-nothing: nothing was written, so nothing counts as created or updated.
+        result.created = result.updated = 0
+
+
+def _with_unreadable(
+    problems: list[tuple[str, str]], unreadable: Sequence[tuple[int, str]], key_at: dict[int, str]
+) -> list[tuple[str, str]]:
+    """The row's problems with the reader's own for the cells it could not read (in columns
+    the import reads), in place of what parsing their empty text said."""
+    own = [(key_at[index], reason) for index, reason in unreadable if index in key_at]
+    if not own:
+        return problems
+    keys = {key for key, _reason in own}
+    return own + [(key, reason) for key, reason in problems if key not in keys]
 
 
 MEMO_LIMIT = 4096  # remembered texts per column: bounded, whatever the file's size
@@ -810,11 +792,174 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# Natural keys and updates
+
+
+Key = tuple[Any, ...]
+
+
+def _key_condition(model: type[models.Model], fields: Sequence[str]) -> models.Q | None:
+    """The condition of a partial unique constraint on exactly ``fields``, if the model has
+    one (the incident register's key leaves out blank references): a key only counts where
+    the constraint holds, and repeating its condition lets PostgreSQL use its index."""
+    wanted = {model._meta.get_field(name).name for name in fields}
+    for constraint in model._meta.constraints:
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and set(constraint.fields) == wanted
+            and constraint.condition is not None
+        ):
+            return constraint.condition
+    return None
+
+
+def existing_keys(
+    model: type[models.Model], key_fields: Sequence[str], keys: Iterable[Key]
+) -> dict[Key, Any]:
+    """The primary keys of the records already stored under these natural keys.
+
+    ``key_fields`` are field names or attnames (``("unit_id", "external_ref")``), ``keys``
+    tuples of values in that order; the answer maps each key found to its record's primary key.
+    A partial unique constraint on exactly these fields adds its condition.
+
+    One query per batch on PostgreSQL: the keys travel as one array per field (``unnest``) and
+    each is looked up by a subquery, one probe of the unique index per key, whatever the
+    planner believes about a table the import's own transaction is filling (its statistics are
+    stale there, and a join turns into a scan of the whole table per batch). Elsewhere (SQLite)
+    the keys are grouped by their leading fields into ``IN`` lists, in chunks the database's
+    parameter limit allows.
+    """
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return {}
+    meta = model._meta
+    fields = [meta.get_field(name) for name in key_fields]
+    attnames = [f.attname for f in fields]  # type: ignore[union-attr]
+    condition = _key_condition(model, key_fields)
+    if connection.vendor == "postgresql":
+        return _existing_keys_postgresql(model, fields, keys, condition)
+    manager = model._default_manager
+    found: dict[Key, Any] = {}
+    *leading, last = attnames
+    by_leading: dict[Key, list[Any]] = {}
+    for key in keys:
+        by_leading.setdefault(tuple(key[:-1]), []).append(key[-1])
+    limit = max((connection.features.max_query_params or 999) - 2 * len(leading) - 10, 100)
+    groups: list[models.Q] = []
+    params = 0
+
+    def fetch(lookups: list[models.Q]) -> None:
+        query = models.Q()
+        for lookup in lookups:
+            query |= lookup
+        rows = manager.filter(query)
+        if condition is not None:
+            rows = rows.filter(condition)
+        for values in rows.order_by().values_list(*attnames, "pk"):
+            found[tuple(values[:-1])] = values[-1]
+
+    for prefix, lasts in by_leading.items():
+        for start in range(0, len(lasts), limit):
+            chunk = lasts[start : start + limit]
+            if params + len(chunk) + len(prefix) > limit and groups:
+                fetch(groups)
+                groups, params = [], 0
+            groups.append(
+                models.Q(**dict(zip(leading, prefix, strict=True)), **{f"{last}__in": chunk})
+            )
+            params += len(chunk) + len(prefix)
+    if groups:
+        fetch(groups)
+    return found
+
+
+def _existing_keys_postgresql(
+    model: type[models.Model],
+    fields: list[Any],
+    keys: list[Key],
+    condition: models.Q | None,
+) -> dict[Key, Any]:
+    import psycopg
+
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk = quote(model._meta.pk.column)
+    names = [f"k{i}" for i in range(len(fields))]
+    arrays = ", ".join(
+        f"%s::{f.cast_db_type(connection) or f.db_type(connection)}[]" for f in fields
+    )
+    match = " AND ".join(
+        f"{table}.{quote(f.column)} = k.{name}" for f, name in zip(fields, names, strict=True)
+    )
+    extra, extra_params = "", list[Any]()
+    if condition is not None:
+        query = model._default_manager.filter(condition).query
+        compiler = query.get_compiler(connection=connection)
+        where, where_params = query.where.as_sql(compiler, connection)
+        extra, extra_params = f" AND ({where})", list(where_params)
+    sql = (
+        f"SELECT {', '.join(names)}, id FROM ("  # noqa: S608 - quoted names, values as parameters
+        f"SELECT {', '.join('k.' + n for n in names)}, ("
+        f"SELECT {table}.{pk} FROM {table} WHERE {match}{extra} LIMIT 1) AS id "
+        f"FROM unnest({arrays}) AS k({', '.join(names)})"
+        ") AS found WHERE id IS NOT NULL"
+    )
+    columns = [[key[i] for key in keys] for i in range(len(fields))]
+    connection.ensure_connection()
+    # A server-side binding cursor: Django's client-side binding would quote a thousand keys
+    # into the SQL text in Python, which costs more than the query.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, [*extra_params, *columns])  # the condition comes first in the text
+        return {tuple(row[:-1]): row[-1] for row in cursor.fetchall()}
+
+
+def differing_fields(before: models.Model, after: models.Model, fields: Iterable[str]) -> list[str]:
+    """The fields (attnames) whose values differ between a stored record and a row's object;
+    floats within 1e-9 count as equal (a coordinate read back from the database)."""
+    changed = []
+    for name in fields:
+        old, new = getattr(before, name), getattr(after, name)
+        if isinstance(old, float) and isinstance(new, float):
+            if abs(old - new) > 1e-9:
+                changed.append(name)
+        elif old != new:
+            changed.append(name)
+    return changed
+
+
+def write_updates(
+    *,
+    actor: User | AnonymousUser | None,
+    model: type[models.Model],
+    changes: Sequence[tuple[models.Model, dict[str, Any]]],
+    fields: Sequence[str],
+) -> int:
+    """Save records an import changed and audit each: ``changes`` holds (the stored record with
+    the row's values set on it, its :func:`kenesh.core.audit.snapshot` taken before), ``fields``
+    the attnames the import may change. For kinds that allow updates only; runs in the import's
+    transaction, so a dry run or an all-or-nothing failure rolls the audit back with the rows."""
+    from kenesh.core.audit import audit_update
+
+    if not changes:
+        return 0
+    records = [record for record, _before in changes]
+    model._default_manager.bulk_update(records, list(fields), batch_size=500)
+    user = actor if actor is not None and actor.is_authenticated else None
+    for record, before in changes:
+        audit_update(user, record, before)
+    return len(records)
+
+
+# ---------------------------------------------------------------------------------------------
 # Templates
 
 
 def template_rows(spec: ImportSpec) -> tuple[list[str], list[str]]:
-    return [column.header for column in spec.columns], [column.example for column in spec.columns]
+    """The template's header and example row, escaped as every written cell is."""
+    return (
+        [escape_cell(column.header) for column in spec.columns],
+        [escape_cell(column.example) for column in spec.columns],
+    )
 
 
 def write_template(spec: ImportSpec, fmt: str, stream: IO[bytes]) -> None:
@@ -857,18 +1002,21 @@ class JobProgress:
             self._connection = type(wrapper)(dict(wrapper.settings_dict), alias="import_progress")
 
     def __call__(self, done: int, expected: int) -> None:
+        """Record progress, and with it the heartbeat :func:`import_jobs_sweep` looks for."""
         from kenesh.core.models import ImportJob
 
+        now = timezone.now()
         if self._connection is None:
             ImportJob.objects.filter(pk=self.job_id).update(
-                processed_rows=done, total_rows=expected
+                processed_rows=done, total_rows=expected, heartbeat_at=now
             )
             return
         table = self._connection.ops.quote_name(ImportJob._meta.db_table)
         with self._connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET processed_rows = %s, total_rows = %s WHERE id = %s",  # noqa: S608 - a quoted table name, values as parameters
-                [done, expected, self.job_id],
+                f"UPDATE {table} SET processed_rows = %s, total_rows = %s, heartbeat_at = %s "  # noqa: S608 - a quoted table name, values as parameters
+                "WHERE id = %s",
+                [done, expected, now, self.job_id],
             )
 
     def close(self) -> None:
@@ -886,8 +1034,13 @@ def import_job_create(
     dry_run: bool = False,
     mapping: dict[str, str] | None = None,
     language: str = "ky",
+    unit_path: str = "",
 ) -> ImportJob:
-    """Store an uploaded file as a queued job (the caller enqueues it after commit)."""
+    """Store an uploaded file as a queued job (the caller enqueues it after commit).
+
+    ``unit_path`` is the unit of the uploader's scope at upload (:func:`uploader_unit_path`):
+    the job's report and rejects are visible to the uploader and to users with restricted
+    access to the kind's resource there."""
     import hashlib
 
     from kenesh.core.models import ImportJob, ImportMode
@@ -902,19 +1055,55 @@ def import_job_create(
         dry_run=dry_run,
         mapping=mapping or {},
         language=language,
+        unit_path=unit_path,
     )
 
 
-def import_job_run(job: ImportJob, spec: ImportSpec) -> ImportJob:
-    """Run a queued job: progress and the report are written on the job; one audit entry
-    summarises what it wrote (see docs/adr/0005-bulk-import.md)."""
-    from kenesh.core.models import ImportMode, ImportStatus
+class GzipReport:
+    """The report CSV of a job, gzipped as it is written (a garbage file's report repeats the
+    same few reasons, and compresses twenty-fold or more) and spooled to disk past 8 MB."""
 
-    job.status = ImportStatus.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at", "updated_at"])
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115 - closed in value()
+        self._gzip = gzip.GzipFile(fileobj=self._file, mode="wb", mtime=0)
+        self.text = io.TextIOWrapper(self._gzip, encoding="utf-8-sig", newline="")
+
+    def value(self) -> bytes:
+        self.text.flush()
+        self.text.detach()
+        self._gzip.close()
+        self._file.seek(0)
+        data = self._file.read()
+        self._file.close()
+        return data
+
+
+def report_chunks(gzipped: bytes, size: int = 1 << 16) -> Iterator[bytes]:
+    """A stored report as CSV bytes, inflated chunk by chunk (for a streaming download)."""
+    with gzip.GzipFile(fileobj=io.BytesIO(gzipped), mode="rb") as stream:
+        yield from iter(lambda: stream.read(size), b"")
+
+
+def import_job_run(job: ImportJob, spec: ImportSpec) -> ImportJob:
+    """Run a queued job: progress (with a heartbeat), the report and the rejects are written
+    on the job; one audit entry summarises what it wrote (see docs/adr/0005-bulk-import.md).
+
+    A job that is no longer queued is left alone: a message delivered twice, or a job the sweep
+    already failed, does not run again."""
+    from kenesh.core.models import ImportJob, ImportMode, ImportStatus
+
+    now = timezone.now()
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=now, heartbeat_at=now, updated_at=now
+    )
+    if not claimed:
+        logger.warning("import job %s is not queued; not run again", job.pk)
+        job.refresh_from_db(fields=["status", "message", "started_at", "finished_at"])
+        return job
+    job.status, job.started_at, job.heartbeat_at = ImportStatus.RUNNING, now, now
     progress = JobProgress(job.pk)
     rejects = io.StringIO()
+    report = GzipReport()
     skip_invalid = job.mode == ImportMode.SKIP_INVALID
     options = ImportOptions(
         skip_invalid=skip_invalid,
@@ -923,6 +1112,7 @@ def import_job_run(job: ImportJob, spec: ImportSpec) -> ImportJob:
         language=job.language,
         progress=progress,
         rejects=rejects,
+        report=report.text,
     )
     try:
         result = run_import(spec, io.BytesIO(bytes(job.content)), options)
@@ -932,51 +1122,143 @@ def import_job_run(job: ImportJob, spec: ImportSpec) -> ImportJob:
             job.message = _("The import failed unexpectedly; nothing was written.")
         job.status = ImportStatus.FAILED
         job.finished_at = timezone.now()
-        job.save()
+        job.save(update_fields=["message", "status", "finished_at", "updated_at"])
         return job
     finally:
         progress.close()
-    job_record_result(job, result, rejects=rejects.getvalue() if skip_invalid else "")
+        report_bytes = report.value()
+    job_record_result(
+        job,
+        result,
+        rejects=rejects.getvalue() if skip_invalid else "",
+        report=report_bytes if result.error_count else b"",
+    )
     return job
 
 
-def job_record_result(job: ImportJob, result: ImportResult, *, rejects: str = "") -> None:
-    """Store a finished import's counts, report and rejects on its job, and audit it."""
+RESULT_FIELDS = [
+    "sha256",  # the command line fills it in after creating its job
+    "total_rows",
+    "processed_rows",
+    "created_count",
+    "updated_count",
+    "unchanged_count",
+    "rejected_count",
+    "errors",
+    "error_count",
+    "error_summary",
+    "rejects",
+    "report",
+    "message",
+    "status",
+    "finished_at",
+    "updated_at",
+]
+
+
+def job_record_result(
+    job: ImportJob, result: ImportResult, *, rejects: str = "", report: bytes = b""
+) -> None:
+    """Store a finished import's counts, its capped report (the first errors and the counts per
+    column and reason), the full report (gzipped CSV) and rejects on its job, and audit it.
+    The uploaded file is not written again."""
     from kenesh.core.models import ImportStatus
 
     job.total_rows = result.total_rows
     job.processed_rows = result.total_rows
     job.created_count = result.created if result.written else 0
+    job.updated_count = result.updated if result.written else 0
     job.unchanged_count = result.unchanged
     job.rejected_count = result.rejected
     job.errors = [list(error) for error in result.errors]
+    job.error_count = result.error_count
+    job.error_summary = result.summary_rows()
     job.rejects = rejects.encode("utf-8-sig") if rejects and result.rejected else None
+    job.report = report or None
     with translation.override(job.language):
         job.message = result_message(result, dry_run=job.dry_run)
     job.status = (
-        ImportStatus.REJECTED if result.errors and not result.written else ImportStatus.SUCCEEDED
+        ImportStatus.REJECTED
+        if result.error_count and not result.written
+        else ImportStatus.SUCCEEDED
     )
     if job.dry_run:
-        job.status = ImportStatus.REJECTED if result.errors else ImportStatus.SUCCEEDED
+        job.status = ImportStatus.REJECTED if result.error_count else ImportStatus.SUCCEEDED
     job.finished_at = timezone.now()
-    job.save()
+    if job.pk is None:
+        job.save()
+    else:
+        job.save(update_fields=RESULT_FIELDS)
     if result.written:
         audit_import(job)
+
+
+def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Mark as failed the jobs whose worker died: running without a heartbeat for
+    ``IMPORT_JOB_TIMEOUT`` seconds, or still queued after ``IMPORT_QUEUE_TIMEOUT`` (no worker
+    took them). Their transaction died with the worker, so nothing of them was written.
+    Returns how many were marked. Run by Celery beat (``core.import_jobs_sweep``) and
+    callable directly (a deployment without beat may call it from cron)."""
+    from kenesh.core.models import ImportJob, ImportStatus
+
+    now = now or timezone.now()
+    stale = now - dt.timedelta(seconds=settings.IMPORT_JOB_TIMEOUT)
+    forgotten = now - dt.timedelta(seconds=settings.IMPORT_QUEUE_TIMEOUT)
+    candidates = ImportJob.objects.filter(
+        models.Q(status=ImportStatus.RUNNING)
+        & (
+            models.Q(heartbeat_at__lt=stale)
+            | models.Q(heartbeat_at__isnull=True, started_at__lt=stale)
+            | models.Q(heartbeat_at__isnull=True, started_at__isnull=True, updated_at__lt=stale)
+        )
+        | models.Q(status=ImportStatus.QUEUED, created_at__lt=forgotten)
+    ).only("pk", "status", "language", "heartbeat_at")
+    marked = 0
+    for job in candidates:
+        with translation.override(job.language):
+            if job.status == ImportStatus.RUNNING:
+                message = _(
+                    "The import stopped without finishing (its worker ended); nothing was "
+                    "written. Upload the file again."
+                )
+            else:
+                message = _(
+                    "The import was never started (no worker took it); nothing was written. "
+                    "Upload the file again."
+                )
+        # Only if nothing moved since it was read: a worker that beat meanwhile keeps its job.
+        marked += ImportJob.objects.filter(
+            pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at
+        ).update(status=ImportStatus.FAILED, message=message, finished_at=now, updated_at=now)
+    if marked:
+        logger.warning("import jobs sweep: %d stale jobs marked failed", marked)
+    return marked
 
 
 def result_message(result: ImportResult, *, dry_run: bool) -> str:
     counts = {
         "rows": result.total_rows,
         "created": result.created,
+        "updated": result.updated,
         "unchanged": result.unchanged,
         "rejected": result.rejected,
     }
+    has_errors = bool(result.error_count or result.errors)
+    if has_errors and not result.rejected:
+        # The file itself could not be read (format, encoding, columns, limits): no row counts.
+        return _("The file cannot be imported: see the reason above. Nothing was written.")
     if dry_run:
-        if result.errors and not result.rejected:
-            return _("The file cannot be imported: see the reason above. Nothing was written.")
-        if result.errors:
+        if has_errors:
             return (
                 _("Checked %(rows)d rows: %(rejected)d have errors. Nothing was written.") % counts
+            )
+        if result.updates_allowed:
+            return (
+                _(
+                    "Checked %(rows)d rows: no errors; %(created)d would be created, %(updated)d "
+                    "updated, %(unchanged)d are unchanged. Nothing was written (validation only)."
+                )
+                % counts
             )
         return (
             _(
@@ -985,11 +1267,20 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
             )
             % counts
         )
-    if result.errors and not result.rejected:
-        # The file itself could not be read (format, encoding, columns): no row was checked.
-        return _("The file cannot be imported: see the reason above. Nothing was written.")
-    if result.errors and not result.written and not result.created and not result.unchanged:
+    if (
+        has_errors
+        and not result.written
+        and not (result.created or result.updated or result.unchanged)
+    ):
         return _("Rows with errors: %(rejected)d; nothing was written.") % counts
+    if result.updates_allowed:
+        return (
+            _(
+                "%(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d "
+                "rejected."
+            )
+            % counts
+        )
     return (
         _("%(created)d created, %(unchanged)d already registered, %(rejected)d rejected.") % counts
     )
@@ -997,7 +1288,7 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
 
 def audit_import(job: ImportJob) -> None:
     """One audit entry for the whole job: the rows it created carry ``import_job``."""
-    from kenesh.accounts.models import AuditAction, AuditEntry
+    from kenesh.core.models import AuditAction, AuditEntry
 
     actor = job.created_by
     AuditEntry.objects.create(
@@ -1008,7 +1299,7 @@ def audit_import(job: ImportJob) -> None:
         model=job._meta.model_name or "",
         object_id=str(job.pk),
         object_repr=str(job)[:200],
-        unit_path="",
+        unit_path=job.unit_path,
         changes={
             "kind": [None, job.kind],
             "filename": [None, job.filename],
@@ -1016,25 +1307,138 @@ def audit_import(job: ImportJob) -> None:
             "mode": [None, job.mode],
             "rows": [None, job.total_rows],
             "created": [None, job.created_count],
+            "updated": [None, job.updated_count],
             "unchanged": [None, job.unchanged_count],
             "rejected": [None, job.rejected_count],
         },
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# Kinds: what each module imports
+
+
+@dataclass(frozen=True)
+class ImportKind:
+    """One kind of sheet a module imports, declared in its ``module.py`` by dotted path
+    (``Module.import_kinds``) and found by :func:`import_kinds`.
+
+    ``key`` names it in addresses, the API's ``kind`` and ``kenesh import KIND FILE``;
+    ``resource`` guards it: write access to import, restricted access to see other people's
+    jobs in one's territory. ``build`` makes the spec: ``build(user=..., job=...)`` (``user``
+    ``None`` for the trusted console operator). ``allows_updates``: whether a row whose natural
+    key is registered with other values changes that record (audited) instead of being refused.
+    """
+
+    key: str
+    label: str | Promise
+    resource: Resource
+    build: Callable[..., ImportSpec]
+    allows_updates: bool = False
+    docs: str = "docs/import.md"  # where officials read about the sheet
+    template_name: str = ""  # the template's file name without extension; default "<key>-template"
+
+    def spec(
+        self, *, user: User | AnonymousUser | None = None, job: ImportJob | None = None
+    ) -> ImportSpec:
+        spec = self.build(user=user, job=job)
+        spec.allows_updates = self.allows_updates
+        return spec
+
+    @property
+    def template_filename(self) -> str:
+        return self.template_name or f"{self.key}-template"
+
+
+def import_kinds() -> dict[str, ImportKind]:
+    """Every registered import kind by key, in the modules' order (``kenesh.core.modules``)."""
+    from kenesh.core.modules import modules, resolve
+
+    kinds: dict[str, ImportKind] = {}
+    for module in modules():
+        for dotted in module.import_kinds:
+            kind = resolve(dotted)
+            if not isinstance(kind, ImportKind):
+                raise ImproperlyConfigured(f"{dotted} is not an ImportKind")
+            if kind.key in kinds and kinds[kind.key] is not kind:
+                raise ImproperlyConfigured(f"two import kinds are called {kind.key!r}")
+            kinds[kind.key] = kind
+    return kinds
+
+
+def import_kind(key: str) -> ImportKind:
+    """The registered kind called ``key``; ``LookupError`` when there is none."""
+    try:
+        return import_kinds()[key]
+    except KeyError:
+        raise LookupError(key) from None
+
+
+def uploader_unit_path(user: User | AnonymousUser | None, resource: Resource) -> str:
+    """The unit of the uploader's scope for ``resource``: the path of the one unit where they
+    may write it, or the nearest unit above all of them when they hold several; ``""`` for
+    nobody (the console operator)."""
+    from kenesh.core.permissions import Action, role_allows
+    from kenesh.core.scope import grants_of
+
+    paths = sorted(
+        {grant.path for grant in grants_of(user) if role_allows(grant.role, Action.WRITE, resource)}
+    )
+    if not paths:
+        return ""
+    common = paths[0].strip("/").split("/")
+    for path in paths[1:]:
+        parts = path.strip("/").split("/")
+        length = 0
+        while length < min(len(common), len(parts)) and common[length] == parts[length]:
+            length += 1
+        common = common[:length]
+    return "/" + "".join(f"{code}/" for code in common if code)
+
+
+def import_jobs_visible_to(user: User | AnonymousUser | None, kind: ImportKind) -> models.Q:
+    """The jobs of ``kind`` whose report and rejects ``user`` may see: their own, and those
+    uploaded in a unit where they have restricted access to the kind's resource."""
+    from kenesh.core.permissions import Action, role_allows
+    from kenesh.core.scope import grants_of
+
+    if user is None or not user.is_authenticated:
+        return models.Q(pk__in=[])
+    visible = models.Q(created_by_id=user.pk)
+    for grant in grants_of(user):
+        if role_allows(grant.role, Action.RESTRICTED, kind.resource):
+            visible |= models.Q(unit_path__startswith=grant.path)
+    return models.Q(kind=kind.key) & visible
+
+
 __all__ = [
     "BatchOutcome",
     "Column",
+    "CsvReader",
+    "ErrorReport",
     "ImportFileError",
+    "ImportKind",
     "ImportOptions",
     "ImportResult",
     "ImportSpec",
     "ParsedRow",
     "RowError",
+    "SheetLimits",
+    "SheetReader",
+    "XlsxReader",
     "bulk_insert",
+    "differing_fields",
+    "existing_keys",
     "import_job_create",
     "import_job_run",
+    "import_jobs_sweep",
+    "import_jobs_visible_to",
+    "import_kind",
+    "import_kinds",
     "open_sheet",
+    "report_chunks",
     "run_import",
+    "uploader_unit_path",
     "write_template",
+    "write_updates",
 ]

@@ -93,10 +93,22 @@ class ImportJob(TimeStampedModel):
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
     rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # The first errors in full (IMPORT_REPORT_ERRORS), how many there are, and counts per
+    # (column, reason): what the job's page and API read stays small whatever the file.
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
+    error_summary = models.JSONField(_("errors by column and reason"), default=list, blank=True)
+    # Every error as CSV (line, column, reason), gzipped: the downloadable report.
+    report = models.BinaryField(_("report"), null=True, editable=False)
     rejects = models.BinaryField(_("rejected rows"), null=True, editable=False)
     message = models.TextField(_("message"), blank=True)
+    # The unit of the uploader's scope at upload: users with restricted access to the kind's
+    # resource there see the job's report and rejects.
+    unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    # Written with the progress while the job runs; the sweep fails a job that has none for
+    # IMPORT_JOB_TIMEOUT seconds (its worker died).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
@@ -145,6 +157,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("updated")
     DELETE = "delete", _("deleted")
+    EXPORT = "export", _("exported")
 
 
 class AppendOnlyError(RuntimeError):
