@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+import datetime as dt
+import re
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,10 +17,31 @@ from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from kenesh.core.dates import EARLIEST_DATE, ISO_DATE_MESSAGE, earliest_date_message
+
 T = TypeVar("T")
+
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _iso_date_text(value: Any) -> Any:
+    # pydantic would also read a number as seconds since 1970 ("to=0"): dates are ISO only.
+    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(ISO_DATE, value)):
+        return value
+    raise PydanticCustomError("date_format", str(ISO_DATE_MESSAGE))
+
+
+def _not_too_early(value: dt.date) -> dt.date:
+    if value < EARLIEST_DATE:
+        raise PydanticCustomError("date_too_early", earliest_date_message())
+    return value
+
+
+#: The one date type of every API schema: YYYY-MM-DD, not before 1991 (kenesh.core.dates).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text), AfterValidator(_not_too_early)]
 
 
 class InputSchema(Schema):

@@ -12,10 +12,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kenesh.core.dates import EARLIEST_DATE, EARLIEST_DATE_MESSAGE
+from kenesh.core.masking import RowRule
 from kenesh.core.models import TimeStampedModel, TrilingualNameModel
 from kenesh.core.scope import ScopedQuerySet
 from kenesh.geo.geometry import in_kyrgyzstan_extent, point_in_geometry
-from kenesh.incidents.categories import Category, encode_categories, incident_categories
+from kenesh.incidents.categories import (
+    Category,
+    encode_categories,
+    in_sensitive_category,
+    incident_categories,
+)
 
 
 class IccsCategory(TrilingualNameModel):
@@ -153,12 +160,10 @@ class PeopleCounts(models.Model):
         return sum(int(getattr(self, name)) for name in people_fields(role, bands=bands))
 
 
-# The register starts with independent Kyrgyzstan: an earlier date is a typing error (a year
-# written with two digits, a spreadsheet's zero date), not a case.
-MIN_DATE = dt.date(1991, 1, 1)
+# The register starts with independent Kyrgyzstan (kenesh.core.dates).
+MIN_DATE = EARLIEST_DATE
 DUPLICATE_REFERENCE = "duplicate_external_ref"
 NARRATIVE_LENGTH = 10_000  # characters: a page of police prose, and the same in API and import
-EARLIEST_DATE_MESSAGE = _("Dates before 1991 are not accepted; check the year.")
 
 _today_cache: tuple[float, dt.date] = (-1.0, dt.date.min)
 
@@ -191,6 +196,13 @@ class Incident(PeopleCounts, TimeStampedModel):
 
     scope_resource = "incidents"
     restricted_fields = ("narrative", "reporter_name", "reporter_contact")
+    # The exact location of an incident in a sensitive category is the victim's home, nearly
+    # always: only the police in scope see the point, everyone else the settlement's name.
+    restricted_when = {
+        ("latitude", "longitude"): RowRule(
+            needs=("iccs_id", "categories"), test=in_sensitive_category
+        ),
+    }
 
     unit = models.ForeignKey(
         "geo.AdministrativeUnit",

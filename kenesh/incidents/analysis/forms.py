@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kenesh.core.dates import validate_not_too_early
 from kenesh.core.forms import BootstrapFormMixin
 from kenesh.incidents.analysis import trends
 from kenesh.incidents.categories import Category
@@ -19,10 +19,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def not_too_early(value: dt.date) -> None:
-    """Nothing before :data:`trends.MIN_DATE` is recorded, so nothing earlier is analysed."""
-    if value < trends.MIN_DATE:
-        raise ValidationError(trends.too_early_message(), code="too_early")
+not_too_early = validate_not_too_early  # nothing before 1991 is recorded, nor analysed
 
 
 def category_choices(all_label: str) -> list[tuple[str, str]]:

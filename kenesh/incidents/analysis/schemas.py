@@ -3,35 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from kenesh.incidents.analysis import trends
+from kenesh.core.api import IsoDate
 from kenesh.incidents.categories import Category
 
 UnitCode = Annotated[str, Field(max_length=200)]
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-
-
-def _iso_date(value: Any) -> Any:
-    # Pydantic would also read a number as seconds since 1970 ("to=0"): dates are ISO only.
-    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(ISO_DATE, value)):
-        return value
-    raise ValueError(_("Give the date as YYYY-MM-DD."))
-
-
-def _not_too_early(value: dt.date) -> dt.date:
-    # Nothing before trends.MIN_DATE is recorded (and year 1 would break month arithmetic).
-    if value < trends.MIN_DATE:
-        raise ValueError(trends.too_early_message())
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_too_early)]
 
 
 class StatsFilters(Schema):

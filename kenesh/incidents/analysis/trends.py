@@ -45,10 +45,10 @@ from django.utils.translation import ngettext
 
 from kenesh.analytics.evaluation import DifferenceInDifferences, did
 from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
+from kenesh.core.dates import EARLIEST_DATE, earliest_date_message
 from kenesh.core.models import localized_name
 from kenesh.core.permissions import Action, Resource
 from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
-from kenesh.incidents import models as incident_models
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 from kenesh.incidents.models import IccsCategory, IncidentQuerySet
@@ -67,7 +67,7 @@ MAX_YEARS = 20
 SMALL_COUNT = 10
 WINDOW_MONTHS_MAX = 120
 #: The first day an incident may have occurred on: nothing earlier is recorded or analysed.
-MIN_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
+MIN_DATE: dt.date = EARLIEST_DATE
 #: The 12 months before, cut to the records, must still cover this many months to compare.
 RATE_CHANGE_MIN_MONTHS = 6
 
@@ -159,7 +159,7 @@ def fill_period(
 
 
 def too_early_message() -> str:
-    return _("Choose a date on or after %(date)s.") % {"date": MIN_DATE.isoformat()}
+    return earliest_date_message()
 
 
 def period_label(period: Period, *, mark_partial: bool = False) -> str:

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
-from kenesh.core.api import InputSchema
-from kenesh.core.masking import may_see_restricted
+from kenesh.core.api import InputSchema, IsoDate
+from kenesh.core.masking import MaskedSchema
 from kenesh.incidents.categories import Category
 from kenesh.incidents.models import (
     NARRATIVE_LENGTH,
@@ -34,7 +34,7 @@ def _count_field(*, patch: bool) -> Any:
 # The 36 counts of victims and offenders by sex and age band, as one base class each for the
 # output, the new incident and the change (written out 36 times they would hide the rest).
 _PeopleOut: type[Schema] = create_model(  # type: ignore[call-overload]
-    "PeopleCountsOut", __base__=Schema, **{name: (int, ...) for name in PEOPLE_FIELDS}
+    "PeopleCountsOut", __base__=MaskedSchema, **{name: (int, ...) for name in PEOPLE_FIELDS}
 )
 _PeopleIn: type[InputSchema] = create_model(  # type: ignore[call-overload]
     "PeopleCountsIn",
@@ -49,14 +49,8 @@ _PeoplePatch: type[InputSchema] = create_model(  # type: ignore[call-overload]
 
 
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
-ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-def _iso_date(value: Any) -> Any:
-    # Pydantic would also take a number of seconds since 1970 ("to=0"): dates are ISO only.
-    if isinstance(value, dt.date) or (isinstance(value, str) and re.fullmatch(ISO_DATE, value)):
-        return value
-    raise ValueError(_("Give the date as YYYY-MM-DD."))
 
 
 def _time_of_day(value: Any) -> Any:
@@ -66,7 +60,6 @@ def _time_of_day(value: Any) -> Any:
     raise ValueError(_("Give the local time of day as HH:MM, without a time zone."))
 
 
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 TimeOfDay = Annotated[
     dt.time,
     BeforeValidator(_time_of_day),
@@ -74,12 +67,11 @@ TimeOfDay = Annotated[
 ]
 
 
-def _request_user(context: Any) -> Any:
-    request = (context or {}).get("request")
-    return getattr(request, "user", None)
-
-
 class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
+    """One incident. Masked from the model's declaration (``MaskedSchema``): the restricted
+    fields, and the location of an incident in a sensitive category, are null for everyone but
+    the police of the municipality."""
+
     id: int
     unit: str = Field(description="SOATE code of the municipality")
     unit_name: str
@@ -91,8 +83,11 @@ class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
     occurred_on: dt.date
     occurred_at: str | None = Field(pattern=TIME_OF_DAY, description="Local time, HH:MM:SS")
     reported_on: dt.date
-    latitude: float | None
-    longitude: float | None
+    latitude: float | None = Field(
+        description="Null in a sensitive category (domestic violence, ICCS 03) unless police of "
+        "the municipality"
+    )
+    longitude: float | None = Field(description="Null when the latitude is")
     status: Status
     attempted: bool
     context: Context
@@ -138,18 +133,6 @@ class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
     @staticmethod
     def resolve_categories(obj: Incident) -> list[str]:
         return obj.category_list
-
-    @staticmethod
-    def resolve_narrative(obj: Incident, context: Any) -> str | None:
-        return obj.narrative if may_see_restricted(_request_user(context), obj) else None
-
-    @staticmethod
-    def resolve_reporter_name(obj: Incident, context: Any) -> str | None:
-        return obj.reporter_name if may_see_restricted(_request_user(context), obj) else None
-
-    @staticmethod
-    def resolve_reporter_contact(obj: Incident, context: Any) -> str | None:
-        return obj.reporter_contact if may_see_restricted(_request_user(context), obj) else None
 
     @staticmethod
     def resolve_victims_total(obj: Incident) -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kenesh.core.dates import validate_not_too_early
 from kenesh.core.forms import BootstrapFormMixin
 from kenesh.core.permissions import Action, Resource
 from kenesh.geo.models import AdministrativeUnit, Level
@@ -52,8 +53,8 @@ class _IncidentSelectionForm(BootstrapFormMixin, forms.Form):
 
     @staticmethod
     def _not_too_early(value: dt.date | None) -> dt.date | None:
-        if value is not None and value < spatial.EARLIEST_DATE:
-            raise forms.ValidationError(spatial.earliest_date_message(), code="too_early")
+        if value is not None:
+            validate_not_too_early(value)
         return value
 
     def clean(self) -> dict[str, Any]:

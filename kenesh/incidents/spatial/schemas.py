@@ -2,47 +2,28 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from kenesh.core.api import IsoDate
+from kenesh.core.dates import EARLIEST_DATE
 from kenesh.incidents.categories import Category
 from kenesh.incidents.spatial.selectors import (
     CELL_M_DEFAULT,
     CELL_M_MAX,
     CELL_M_MIN,
-    EARLIEST_DATE,
     PERMUTATIONS_DEFAULT,
     PERMUTATIONS_MAX,
-    earliest_date_message,
 )
 
 DEFAULT_SPACE_EDGES = "0,100,200,400,800,1600"
 DEFAULT_TIME_EDGES = "0,7,14,21,28,35"
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date_only(value: Any) -> Any:
-    # pydantic would also read a number as a Unix timestamp ("to=0" as 1970-01-01).
-    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
-        raise PydanticCustomError("date_format", str(_("Dates are written YYYY-MM-DD.")))
-    return value
-
-
-def _not_too_early(value: dt.date) -> dt.date:
-    if value < EARLIEST_DATE:
-        raise PydanticCustomError("date_too_early", str(earliest_date_message()))
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only), AfterValidator(_not_too_early)]
 
 
 class _PeriodFilters(Schema):

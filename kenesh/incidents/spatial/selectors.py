@@ -18,7 +18,6 @@ on the incidents' UTM coordinates in metres and their dates as whole days.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +43,6 @@ from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_at
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.selectors import unit_get
-from kenesh.incidents import models as incident_models
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 
@@ -77,8 +75,6 @@ MAX_PAIR_PERMUTATIONS = 300_000_000
 MAX_EDGES = 11
 MAX_SPACE_EDGE_M = 20_000.0
 MAX_TIME_EDGE_DAYS = 3_650.0
-#: The register's first day: an earlier period is a typing error (models.MIN_DATE once defined).
-EARLIEST_DATE: dt.date = getattr(incident_models, "MIN_DATE", dt.date(1991, 1, 1))
 #: Significance for the plain-language reading of a Knox cell.
 NEAR_REPEAT_ALPHA = 0.05
 
@@ -90,11 +86,6 @@ class AnalysisRefused(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def earliest_date_message() -> str:
-    """Why a date before :data:`EARLIEST_DATE` is refused (the incident form's words)."""
-    return _("Dates before 1991 are not accepted; check the year.")
 
 
 def analysis_unit(*, user: User | AnonymousUser, code: str) -> AdministrativeUnit:

@@ -36,12 +36,13 @@ def incidents(db: None) -> None:
         )
 
 
-def test_the_earliest_date_is_the_registers_first_day() -> None:
-    from kenesh.incidents.spatial import selectors as spatial
+def test_the_earliest_date_is_the_registers_first_day_with_one_message() -> None:
+    from kenesh.core import dates
+    from kenesh.incidents import models
 
-    assert dt.date(1991, 1, 1) == spatial.EARLIEST_DATE
+    assert dt.date(1991, 1, 1) == dates.EARLIEST_DATE == models.MIN_DATE
     with translation.override("en"):
-        assert str(spatial.earliest_date_message()) == MESSAGE
+        assert dates.earliest_date_message() == MESSAGE
 
 
 @pytest.mark.parametrize("url", APIS)
