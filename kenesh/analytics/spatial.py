@@ -220,6 +220,23 @@ def fdr(p: ArrayLike, alpha: float) -> BoolArray:
     return np.asarray(values <= fdr_threshold(values, alpha), dtype=np.bool_)
 
 
+def bh_adjusted(p: ArrayLike) -> FloatArray:
+    """Benjamini–Hochberg adjusted p-values ("q-values"): ``q_(k) = min_{j >= k} p_(j) m / j``
+    over the p-values sorted ascending, capped at 1 (Benjamini and Hochberg 1995; R's
+    ``p.adjust(method="BH")``). A cell is a discovery at FDR ``alpha`` exactly when
+    ``q <= alpha``, so q says at which level a cell's hot spot class holds."""
+    p = _as_probabilities(p)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * m / np.arange(1, m + 1)
+    adjusted_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
+    adjusted = np.empty(m)
+    adjusted[order] = np.minimum(adjusted_sorted, 1.0)
+    return adjusted
+
+
 def hotspot_classes(z: ArrayLike, p: ArrayLike) -> ClassArray:
     """Hot and cold spot classes after Benjamini–Hochberg, as integers from -3 to 3.
 

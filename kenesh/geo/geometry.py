@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 # Kyrgyzstan's extent (degrees), with a small margin for border villages: 39.17–43.27 N,
 # 69.25–80.28 E. A point outside it cannot be in the country; inside, the unit's boundary
@@ -44,3 +48,17 @@ def point_in_geometry(longitude: float, latitude: float, geometry: dict[str, Any
         ):
             return True
     return False
+
+
+def boundary_vertices(geometries: Sequence[dict[str, Any]]) -> NDArray[np.float64]:
+    """Every (lon, lat) vertex of GeoJSON Polygon or MultiPolygon boundaries, as an (n, 2)
+    array: the extent a grid over the units must cover."""
+    vertices: list[Any] = []
+    for geometry in geometries:
+        geometry = geometry or {}
+        coordinates = geometry.get("coordinates") or []
+        polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
+        for polygon in polygons:
+            for ring in polygon:
+                vertices.extend((float(point[0]), float(point[1])) for point in ring)
+    return np.asarray(vertices, dtype=np.float64).reshape(-1, 2)

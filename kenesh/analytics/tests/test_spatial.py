@@ -13,7 +13,14 @@ import scipy.sparse
 import scipy.stats
 
 from kenesh.analytics.grid import queen_weights
-from kenesh.analytics.spatial import fdr, fdr_threshold, gi_star, hotspot_classes, morans_i
+from kenesh.analytics.spatial import (
+    bh_adjusted,
+    fdr,
+    fdr_threshold,
+    gi_star,
+    hotspot_classes,
+    morans_i,
+)
 
 GRID_SHAPES = [(3, 4), (1, 9), (10, 7), (25, 40)]
 KINDS = ["counts", "mostly_zero", "skewed"]
@@ -252,3 +259,31 @@ def test_importing_the_kernels_does_not_import_django() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert completed.stdout.strip() == "[]"
+
+
+def _brute_force_q_values(p: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg q-values by their definition: q_i = min over the p-values ranked at
+    or after p_i of p_(j) m / j, capped at 1 (ties ranked in input order)."""
+    m = p.size
+    order = sorted(range(m), key=lambda i: (p[i], i))
+    rank = {index: position + 1 for position, index in enumerate(order)}
+    return np.array(
+        [
+            min(1.0, min(p[j] * m / rank[j] for j in range(m) if rank[j] >= rank[i]))
+            for i in range(m)
+        ]
+    )
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bh_adjusted_equals_the_definition_and_agrees_with_fdr(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    p = np.concatenate([rng.uniform(0, 1, 60), rng.uniform(0, 0.01, 15), [0.02, 0.02, 1.0]])
+    q = bh_adjusted(p)
+    np.testing.assert_allclose(q, _brute_force_q_values(p), rtol=0, atol=1e-15)
+    for alpha in (0.01, 0.05, 0.1):
+        np.testing.assert_array_equal(q <= alpha, fdr(p, alpha))
+
+
+def test_bh_adjusted_of_no_p_values_is_empty() -> None:
+    assert bh_adjusted(np.array([])).size == 0

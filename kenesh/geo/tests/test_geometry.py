@@ -6,7 +6,7 @@ import itertools
 import math
 import random
 
-from kenesh.geo.geometry import in_kyrgyzstan_extent, point_in_geometry
+from kenesh.geo.geometry import boundary_vertices, in_kyrgyzstan_extent, point_in_geometry
 
 SQUARE = [[0.0, 0.0], [4.0, 0.0], [4.0, 4.0], [0.0, 4.0], [0.0, 0.0]]
 HOLE = [[1.0, 1.0], [3.0, 1.0], [3.0, 3.0], [1.0, 3.0], [1.0, 1.0]]
@@ -64,3 +64,14 @@ def test_the_extent_of_kyrgyzstan() -> None:
     assert in_kyrgyzstan_extent(39.65, 69.75)  # Batken oblast, far west
     assert not in_kyrgyzstan_extent(41.31, 69.28 - 1)  # Tashkent region
     assert not in_kyrgyzstan_extent(51.17, 71.45)  # Astana
+
+
+def test_boundary_vertices_gathers_every_ring_of_polygons_and_multipolygons() -> None:
+    square = [[[78.0, 42.0], [78.1, 42.0], [78.1, 42.1], [78.0, 42.0]]]
+    hole = [[78.02, 42.02], [78.03, 42.02], [78.02, 42.02]]
+    polygon = {"type": "Polygon", "coordinates": [square[0], hole]}
+    multi = {"type": "MultiPolygon", "coordinates": [square, square]}
+    vertices = boundary_vertices([polygon, multi])
+    assert vertices.shape == (4 + 3 + 4 + 4, 2)
+    assert (vertices[0] == [78.0, 42.0]).all() and (vertices[4] == [78.02, 42.02]).all()
+    assert boundary_vertices([]).shape == (0, 2)

@@ -38,9 +38,10 @@ from kenesh.analytics.grid import (
     utm_epsg,
 )
 from kenesh.analytics.nearrepeat import KnoxResult, knox
-from kenesh.analytics.spatial import gi_star, hotspot_classes
+from kenesh.analytics.spatial import bh_adjusted, gi_star, hotspot_classes
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_at
+from kenesh.geo.geometry import boundary_vertices
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.selectors import unit_get
 from kenesh.incidents.categories import Category
@@ -166,40 +167,11 @@ def _class_labels() -> dict[int, Any]:
 CLASS_LABELS = _class_labels()
 
 
-def bh_adjusted(p: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Benjamini–Hochberg adjusted p-values ("q-values"): ``q_(k) = min_{j >= k} p_(j) m / j``
-    over the p-values sorted ascending, capped at 1 (Benjamini and Hochberg 1995; R's
-    ``p.adjust(method="BH")``). A cell is a discovery at FDR ``alpha`` exactly when
-    ``q <= alpha``, so q says at which level a cell's hot spot class holds."""
-    m = p.size
-    if m == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = p[order] * m / np.arange(1, m + 1)
-    adjusted_sorted = np.minimum.accumulate(scaled[::-1])[::-1]
-    adjusted = np.empty(m)
-    adjusted[order] = np.minimum(adjusted_sorted, 1.0)
-    return adjusted
-
-
 def _located(filters: IncidentFilter, user: User | AnonymousUser) -> tuple[Any, int]:
     incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
     located = incidents.filter(latitude__isnull=False, longitude__isnull=False)
     not_mapped = incidents.filter(latitude__isnull=True).count()
     return located, not_mapped
-
-
-def _boundary_vertices(units: Sequence[AdministrativeUnit]) -> NDArray[np.float64]:
-    """Every (lon, lat) vertex of the units' GeoJSON Polygon or MultiPolygon boundaries."""
-    vertices: list[Any] = []
-    for unit in units:
-        geometry = unit.boundary or {}
-        coordinates = geometry.get("coordinates") or []
-        polygons = [coordinates] if geometry.get("type") == "Polygon" else coordinates
-        for polygon in polygons:
-            for ring in polygon:
-                vertices.extend((float(point[0]), float(point[1])) for point in ring)
-    return np.asarray(vertices, dtype=np.float64).reshape(-1, 2)
 
 
 def hotspot_map(
@@ -229,7 +201,7 @@ def hotspot_map(
         return HotspotMap(unit, cell_m, None, [], 0, not_mapped, boundaries)
     # The unit's own boundary widens the study area to the whole unit; it is added as extra
     # points that fix the grid's extent and are dropped before counting.
-    extent = _boundary_vertices([unit] if unit.boundary else [])
+    extent = boundary_vertices([unit.boundary] if unit.boundary else [])
     all_points = np.vstack([points, extent])
     try:
         gridded = points_to_cells(
