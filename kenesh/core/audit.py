@@ -41,14 +41,29 @@ def _fingerprint(value: Any) -> str:
     return f"restricted:{digest[:16]}"
 
 
+def _is_fingerprint(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("restricted:")
+
+
+def _restricted_attnames(obj: models.Model) -> frozenset[str]:
+    from kenesh.core.masking import restricted_in
+
+    names = restricted_in(obj)
+    return frozenset(
+        field.attname for field in obj._meta.concrete_fields if {field.name, field.attname} & names
+    )
+
+
 def snapshot(obj: models.Model) -> Snapshot:
     """The object's concrete field values (foreign keys as ids), JSON-safe.
 
-    Restricted fields (``restricted_fields`` on the model: narratives, reporters, personal
-    numbers) are recorded as a fingerprint: the log, which administrators read, shows that they
-    changed without copying restricted data into it.
+    Restricted fields are recorded as a fingerprint: those the model declares restricted in
+    every row (``restricted_fields``: narratives, reporters, personal numbers) and those its
+    row rules restrict in this row (``restricted_when``: the exact location of an incident in a
+    sensitive category), as :func:`kenesh.core.masking.restricted_in` names them. The log, which
+    administrators read, shows that they changed without copying restricted data into it.
     """
-    hidden = frozenset(getattr(obj, "restricted_fields", ()))
+    hidden = _restricted_attnames(obj)
     return {
         field.attname: (
             _fingerprint(getattr(obj, field.attname))
@@ -91,9 +106,22 @@ def audit_create(actor: User | None, obj: models.Model) -> AuditEntry:
 
 
 def audit_update(actor: User | None, obj: models.Model, before: Snapshot) -> AuditEntry | None:
-    """Record the fields that changed since ``before``; nothing when nothing changed."""
+    """Record the fields that changed since ``before``; nothing when nothing changed.
+
+    A field restricted before or after the change (a location whose incident moves into or out
+    of a sensitive category) is fingerprinted on both sides.
+    """
     after = snapshot(obj)
-    changes = {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    hidden_now = _restricted_attnames(obj)
+    changes = {}
+    for key, value in after.items():
+        old = before.get(key)
+        if key in hidden_now and not _is_fingerprint(old):
+            old = _fingerprint(old)
+        elif _is_fingerprint(old) and not _is_fingerprint(value):
+            value = _fingerprint(value)
+        if old != value:
+            changes[key] = [old, value]
     if not changes:
         return None
     return _record(actor, AuditAction.UPDATE, obj, changes)

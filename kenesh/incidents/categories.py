@@ -77,6 +77,20 @@ def incident_categories(
     return [category for category in Category if category in found]
 
 
+#: Sensitive categories (docs/privacy.md): domestic violence, and the acts of a sexual nature
+#: of ICCS section 03. Their exact locations are restricted to the police, and their monthly
+#: counts from 1 to 4 are suppressed for aggregate-only viewers.
+SENSITIVE_ICCS_CODES = ("03",)
+SENSITIVE_CATEGORIES = frozenset({Category.DOMESTIC_VIOLENCE.value})
+
+
+def in_sensitive_category(iccs_id: str | None, categories: str | None) -> bool:
+    """Whether an incident (its ICCS code and its stored categories, "|a|b|") is sensitive."""
+    if _under(iccs_id or "", SENSITIVE_ICCS_CODES):
+        return True
+    return any(value in SENSITIVE_CATEGORIES for value in decode_categories(categories or ""))
+
+
 def encode_categories(categories: Iterable[str]) -> str:
     """The stored form: "|livestock_theft|juvenile_delinquency|", so one ``contains`` finds one."""
     values = list(categories)
