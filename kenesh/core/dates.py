@@ -8,14 +8,17 @@ column and analysis refuses it with the same words, in the reader's language.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
 EARLIEST_DATE = dt.date(1991, 1, 1)
-EARLIEST_DATE_MESSAGE: Promise = _("Dates before 1991 are not accepted; check the year.")
-ISO_DATE_MESSAGE: Promise = _("Give the date as YYYY-MM-DD.")
+EARLIEST_DATE_MESSAGE: _StrPromise = _("Dates before 1991 are not accepted; check the year.")
+ISO_DATE_MESSAGE: _StrPromise = _("Give the date as YYYY-MM-DD.")
 
 
 def earliest_date_message() -> str:

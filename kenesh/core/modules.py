@@ -118,20 +118,19 @@ def navigation_for(
     """
     from kenesh.core.scope import allowed_anywhere
 
-    groups: dict[str | Promise | None, list[NavEntry]] = {}
-    order: dict[str | Promise | None, int] = {}
+    groups: dict[str, list[NavEntry]] = {}
+    order: dict[str, int] = {}
     for module in modules():
         for entry in module.nav:
             if not allowed_anywhere(user, entry.action, entry.resource):
                 continue
-            key = entry.menu if entry.menu is not None else f"{module.label}:{entry.url_name}"
+            key = f"menu:{entry.menu}" if entry.menu is not None else f"link:{entry.url_name}"
             groups.setdefault(key, []).append(entry)
             order[key] = min(order.get(key, entry.order), entry.order)
     result: list[tuple[str | Promise | None, list[NavEntry]]] = []
     for key in sorted(groups, key=lambda k: order[k]):
         entries = sorted(groups[key], key=lambda e: e.order)
-        menu = key if any(e.menu is not None for e in entries) else None
-        result.append((menu, entries))
+        result.append((entries[0].menu, entries))
     return result
 
 

@@ -17,9 +17,18 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.errors import HttpError, ValidationError
 
+from kenesh.core.access import api_access, requires
 from kenesh.core.api import responses
+from kenesh.core.disclosure import (
+    DisclosureRefused,
+    PublishedSeries,
+    check_area,
+    query_error,
+    whole_months,
+)
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere, require_at
+from kenesh.geo import evaluation as geo_evaluation
 from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.geo.selectors import unit_get
 from kenesh.incidents.analysis import trends
@@ -29,6 +38,7 @@ from kenesh.incidents.analysis.schemas import (
     StatsFilters,
     StatsOut,
 )
+from kenesh.incidents.disclosure import incident_detail, publish_any_trend, published_rates
 
 # Mounted at /incidents (statistics) and /analytics (evaluation): see ../module.py.
 stats_router = Router(tags=["analytics"])
@@ -81,6 +91,7 @@ def _unit_ref(unit: AdministrativeUnit) -> dict[str, str]:
     response=responses(StatsOut),
     summary="Incident counts and rates per 10,000 over time",
 )
+@api_access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[str, Any]:
     """Counts per month or year by prevention category or ICCS group, every period present
     (0 when empty), with the population and the rate per 10,000 residents of each period."""
@@ -90,25 +101,44 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
         unit = unit_get(user=request.user, code=filters.unit)
         require_at(request.user, Action.AGGREGATE, Resource.INCIDENTS, unit.path)
     date_from, date_to = stats_period(request.user, filters.date_from, filters.date_to)
-    found = trends.trend(
-        user=request.user,
-        area=unit,
-        date_from=date_from,
-        date_to=date_to,
-        group=filters.group,
-        by=filters.by,
-        category=filters.category or "",
-        iccs_level=filters.iccs_level,
+    # Disclosure control (docs/privacy.md): aggregate-only viewers get whole months, areas of a
+    # municipality or more, and sensitive counts from 1 to 4 suppressed.
+    detail = incident_detail(request.user, trends.municipalities_in(request.user, unit))
+    try:
+        check_area(detail, below_municipality=unit is not None and unit.level == Level.SETTLEMENT)
+    except DisclosureRefused as exc:
+        raise query_error(exc) from exc
+    widened = whole_months(detail, date_from, date_to)
+    date_from, date_to = widened[0] or date_from, widened[1] or date_to
+    category = filters.category or ""
+
+    def trend_of(group: trends.Group) -> trends.Trend:
+        return trends.trend(
+            user=request.user,
+            area=unit,
+            date_from=date_from,
+            date_to=date_to,
+            group=group,
+            by=filters.by,
+            category=category,
+            iccs_level=filters.iccs_level,
+        )
+
+    found = trend_of(filters.group)
+    published = publish_any_trend(
+        found, detail=detail, category=category, monthly=lambda: trend_of("month")
     )
 
-    def series(one: trends.CountSeries) -> dict[str, Any]:
+    def series(one: trends.CountSeries, shown: PublishedSeries) -> dict[str, Any]:
         return {
             "key": one.key,
             "label": one.label,
-            "counts": one.counts,
-            "rates": one.rates,
-            "rates_per_year": one.rates_per_year,
-            "total": one.total,
+            "counts": shown.values,
+            "suppressed": shown.suppressed,
+            "rates": published_rates(one.rates, shown),
+            "rates_per_year": published_rates(one.rates_per_year, shown),
+            "total": shown.total.value,
+            "total_suppressed": shown.total.suppressed,
         }
 
     return {
@@ -128,8 +158,12 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
             }
             for period, population in zip(found.periods, found.population, strict=True)
         ],
-        "series": [series(one) for one in found.series],
-        "total": series(found.total),
+        "detail": detail.code,
+        "suppressed": published.any_suppressed,
+        "series": [
+            series(one, shown) for one, shown in zip(found.series, published.series, strict=True)
+        ],
+        "total": series(found.total, published.total),
         "municipalities": [_unit_ref(one) for one in found.municipalities],
         "without_population": [_unit_ref(one) for one in found.without_population],
         "rate_note": found.rate_note,
@@ -167,7 +201,7 @@ def evaluation_units(user: Any, values: list[str], field: str) -> list[Administr
 
 
 def evaluation_out(found: trends.Evaluation) -> dict[str, Any]:
-    def group(one: trends.GroupWindows) -> dict[str, Any]:
+    def group(one: geo_evaluation.GroupWindows) -> dict[str, Any]:
         return {
             "units": [_unit_ref(unit) for unit in one.units],
             "count_before": one.count_before,
@@ -207,7 +241,7 @@ def evaluation_out(found: trends.Evaluation) -> dict[str, Any]:
                 "continuity_corrected",
             )
         },
-        "reading": trends.evaluation_reading(found),
+        "reading": geo_evaluation.evaluation_reading(found),
         "caveats": found.caveats,
     }
 
@@ -217,6 +251,7 @@ def evaluation_out(found: trends.Evaluation) -> dict[str, Any]:
     response=responses(EvaluationOut),
     summary="Difference in differences: treated against comparison municipalities",
 )
+@api_access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 def evaluation(request: HttpRequest, filters: Query[EvaluationFilters]) -> dict[str, Any]:
     """Incidents and rates per 10,000 person-years of the treated and comparison
     municipalities before and after the start, and the difference-in-differences estimate

@@ -58,15 +58,23 @@ class PeriodOut(Schema):
 class SeriesOut(Schema):
     key: str = Field(description="Prevention category, ICCS code, or 'total'")
     label: str
-    counts: list[int] = Field(description="Incidents per period, one per period")
+    counts: list[int | None] = Field(
+        description="Incidents per period, one per period; null where suppressed (docs/privacy.md)"
+    )
+    suppressed: list[bool] = Field(
+        description="Per period: the count is withheld (a count from 1 to 4 in a sensitive "
+        "category for aggregate-only access, or one that would give such a count back)"
+    )
     rates: list[float | None] = Field(
-        description="Incidents per 10,000 residents in the period; null without population"
+        description="Incidents per 10,000 residents in the period; null without population or "
+        "where the count is suppressed"
     )
     rates_per_year: list[float | None] = Field(
         description="Incidents per 10,000 person-years: the period's rate scaled to a whole "
         "year (a month, or a period cut short, by the days it covers); null without population"
     )
-    total: int
+    total: int | None = Field(description="Incidents in the whole period; null where suppressed")
+    total_suppressed: bool
 
 
 class StatsOut(Schema):
@@ -76,6 +84,11 @@ class StatsOut(Schema):
     date_to: dt.date
     group: Literal["month", "year"]
     by: Literal["category", "iccs"]
+    detail: Literal["restricted", "read", "aggregate", "public"] = Field(
+        description="Your level of detail over these municipalities: aggregate-only access "
+        "gets whole months and suppressed small counts in sensitive categories (docs/privacy.md)"
+    )
+    suppressed: bool = Field(description="Some count of this answer is withheld")
     periods: list[PeriodOut]
     series: list[SeriesOut] = Field(
         description="One per category or ICCS group; an incident may be in several categories"

@@ -27,10 +27,9 @@ the first recorded incident are not months without crime.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -39,16 +38,24 @@ import numpy.typing as npt
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from kenesh.analytics.evaluation import DifferenceInDifferences, did
 from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
 from kenesh.core.dates import EARLIEST_DATE, earliest_date_message
 from kenesh.core.models import localized_name
+from kenesh.core.periods import Group, Period, add_months, periods_between
 from kenesh.core.permissions import Action, Resource
-from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
+from kenesh.geo.evaluation import (
+    DidEvaluation,
+    Window,
+    evaluate_groups,
+)
+from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.geo.population import (
+    PopulationTable,
+    no_population_note,
+    units_without_population_note,
+)
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 from kenesh.incidents.models import IccsCategory, IncidentQuerySet
@@ -58,13 +65,10 @@ if TYPE_CHECKING:
 
     from kenesh.accounts.models import User
 
-Group = Literal["month", "year"]
 By = Literal["category", "iccs"]
 
 #: The longest period a series may span: 20 years of months is 240 points.
 MAX_YEARS = 20
-#: Counts below this in any cell make the normal approximation of an interval rough.
-SMALL_COUNT = 10
 WINDOW_MONTHS_MAX = 120
 #: The first day an incident may have occurred on: nothing earlier is recorded or analysed.
 MIN_DATE: dt.date = EARLIEST_DATE
@@ -73,60 +77,6 @@ RATE_CHANGE_MIN_MONTHS = 6
 
 
 # --- Periods --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """One month or year of a series, cut to the chosen dates (``partial`` when cut)."""
-
-    key: str  # "2024-03" or "2024"
-    year: int
-    month: int | None
-    start: dt.date
-    end: dt.date
-    partial: bool
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (or earlier), on the month's last day when it is shorter."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return dt.date(year, month + 1, min(day.day, last))
-
-
-def periods_between(date_from: dt.date, date_to: dt.date, group: Group) -> list[Period]:
-    """Every month (or year) from the one of ``date_from`` to the one of ``date_to``."""
-    if date_from > date_to:
-        raise ValueError("date_from is after date_to")
-    periods: list[Period] = []
-    if group == "year":
-        for year in range(date_from.year, date_to.year + 1):
-            full_start, full_end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-            start, end = max(full_start, date_from), min(full_end, date_to)
-            periods.append(
-                Period(str(year), year, None, start, end, (start, end) != (full_start, full_end))
-            )
-        return periods
-    index = date_from.year * 12 + date_from.month - 1
-    last = date_to.year * 12 + date_to.month - 1
-    while index <= last:
-        year, month0 = divmod(index, 12)
-        full_start = dt.date(year, month0 + 1, 1)
-        full_end = dt.date(year, month0 + 1, calendar.monthrange(year, month0 + 1)[1])
-        start, end = max(full_start, date_from), min(full_end, date_to)
-        periods.append(
-            Period(
-                f"{year}-{month0 + 1:02d}",
-                year,
-                month0 + 1,
-                start,
-                end,
-                (start, end) != (full_start, full_end),
-            )
-        )
-        index += 1
-    return periods
 
 
 def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date, dt.date]:
@@ -162,20 +112,6 @@ def too_early_message() -> str:
     return earliest_date_message()
 
 
-def period_label(period: Period, *, mark_partial: bool = False) -> str:
-    """ "Mar 2024" or "2024", in the active language; with ``mark_partial``, a year cut short
-    says which days it covers: "2025 (1 Jan – 28 Nov)"."""
-    if period.month is None:
-        if mark_partial and period.partial:
-            return _("%(year)s (%(start)s – %(end)s)") % {
-                "year": period.year,
-                "start": date_format(period.start, "j M"),
-                "end": date_format(period.end, "j M"),
-            }
-        return str(period.year)
-    return date_format(dt.date(period.year, period.month, 1), "M Y")
-
-
 # --- Areas and populations ------------------------------------------------------------------
 
 
@@ -201,87 +137,6 @@ def municipalities_in(
     if area is None:
         return units
     return [unit for unit in units if unit.path.startswith(area.path)]
-
-
-def parent_area(unit: AdministrativeUnit) -> AdministrativeUnit | None:
-    """The rayon of a municipality; for a city of oblast significance, which lies in no
-    rayon, its oblast."""
-    ancestors = list(unit.ancestors())
-    for ancestor in reversed(ancestors):
-        if ancestor.level == Level.RAYON:
-            return ancestor
-    return ancestors[-1] if ancestors and ancestors[-1].level != Level.COUNTRY else None
-
-
-@dataclass(frozen=True)
-class PopulationTable:
-    """Population counts of some municipalities, by unit id and year."""
-
-    counts: dict[int, dict[int, int]]
-
-    @classmethod
-    def of(cls, unit_ids: Iterable[int]) -> PopulationTable:
-        table: dict[int, dict[int, int]] = {}
-        rows = PopulationCount.objects.filter(unit_id__in=list(unit_ids)).values_list(
-            "unit_id", "year", "population"
-        )
-        for unit_id, year, population in rows:
-            table.setdefault(unit_id, {})[year] = population
-        return cls(table)
-
-    def known(self, unit_ids: Iterable[int]) -> list[int]:
-        return [unit_id for unit_id in unit_ids if self.counts.get(unit_id)]
-
-    def of_unit(self, unit_id: int, year: int) -> tuple[int, int] | None:
-        """(population, year counted) of one unit for ``year``: that year's count, else the
-        nearest earlier, else the nearest later; ``None`` when the unit has no count at all."""
-        years = self.counts.get(unit_id)
-        if not years:
-            return None
-        if year in years:
-            return years[year], year
-        earlier = [counted for counted in years if counted < year]
-        chosen = max(earlier) if earlier else min(years)
-        return years[chosen], chosen
-
-    def total(self, unit_ids: Iterable[int], year: int) -> int | None:
-        """The population of the units with a known count, for ``year``; ``None`` if none."""
-        found = [self.of_unit(unit_id, year) for unit_id in unit_ids]
-        values = [value[0] for value in found if value is not None]
-        return sum(values) if values else None
-
-    def person_years(self, unit_ids: Iterable[int], start: dt.date, end: dt.date) -> float:
-        """Person-years lived from ``start`` to ``end`` (inclusive) by the units' residents:
-        Σ over calendar years of population × (days covered / days in the year)."""
-        ids = list(unit_ids)
-        total = 0.0
-        for year in range(start.year, end.year + 1):
-            first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
-            if first > last:
-                continue
-            population = self.total(ids, year) or 0
-            days = (last - first).days + 1
-            total += population * days / (366 if calendar.isleap(year) else 365)
-        return total
-
-
-def units_without_population_note(names: Sequence[str], shown: int = 5) -> str:
-    """Which municipalities' incidents a rate leaves out (the first ``shown`` named)."""
-    listed = ", ".join(names[:shown])
-    if len(names) > shown:
-        listed = _("%(names)s and %(n)d more") % {"names": listed, "n": len(names) - shown}
-    return ngettext(
-        "No population is known for %(names)s; its incidents are left out of the rates.",
-        "No population is known for %(names)s; their incidents are left out of the rates.",
-        len(names),
-    ) % {"names": listed}
-
-
-def no_population_note() -> str:
-    return _(
-        "No population is known for this area, so no rate per 10,000 can be given; "
-        "the counts stand alone."
-    )
 
 
 # --- Series ----------------------------------------------------------------------------------
@@ -454,12 +309,6 @@ def trend(
 
 
 @dataclass(frozen=True)
-class Window:
-    start: dt.date
-    end: dt.date
-
-
-@dataclass(frozen=True)
 class RateChange:
     """Incidents and rates per 10,000 person-years in two windows, and their exact ratio."""
 
@@ -586,42 +435,10 @@ def rate_change(
 
 
 @dataclass(frozen=True)
-class GroupWindows:
-    """One group of municipalities (treated or comparison) before and after the start."""
+class Evaluation(DidEvaluation):
+    """An evaluation of incidents of one prevention category (all when empty)."""
 
-    units: list[AdministrativeUnit]
-    count_before: int
-    count_after: int
-    person_years_before: float
-    person_years_after: float
-
-    @property
-    def rate_before(self) -> float:
-        return 10_000 * self.count_before / self.person_years_before
-
-    @property
-    def rate_after(self) -> float:
-        return 10_000 * self.count_after / self.person_years_after
-
-    @property
-    def rate_ratio(self) -> float | None:
-        if self.count_before == 0:
-            return None
-        return self.rate_after / self.rate_before
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    category: str
-    start: dt.date
-    before: Window
-    after: Window
-    data_start: dt.date
-    data_end: dt.date
-    treated: GroupWindows
-    comparison: GroupWindows
-    result: DifferenceInDifferences
-    caveats: list[str]
+    category: str = ""
 
     @property
     def category_label(self) -> str:
@@ -714,189 +531,28 @@ def evaluation(
                 ]
             }
         )
-    populations = PopulationTable.of(treated_ids + comparison_ids)
-    missing = [unit for unit in [*treated, *comparison] if not populations.counts.get(unit.pk)]
-    if missing:
-        raise ValidationError(
-            {
-                "treated" if missing[0] in treated else "comparison": [
-                    _("No population is known for %(names)s, so no rate can be computed.")
-                    % {"names": _names(missing)}
-                ]
-            }
-        )
-
-    caveats: list[str] = []
-    wanted_before = add_months(start, -before_months)
-    before = Window(max(wanted_before, data_start), start - dt.timedelta(days=1))
-    if before.start > wanted_before:
-        caveats.append(
-            _(
-                "The records begin on %(first)s, so the before period is shorter than asked "
-                "(from %(first)s)."
-            )
-            % {"first": data_start.isoformat()}
-        )
-    wanted_after = (
-        end if end is not None else add_months(start, after_months) - dt.timedelta(days=1)
-    )
-    after = Window(start, min(wanted_after, data_end))
-    if after.end < wanted_after:
-        caveats.append(
-            _(
-                "The records end on %(last)s, so the after period is shorter than asked "
-                "(to %(last)s)."
-            )
-            % {"last": data_end.isoformat()}
-        )
-
     filtered = incidents_for(
         user=user, action=Action.AGGREGATE, filters=IncidentFilter(category=category)
     )
-    in_before = Q(occurred_on__gte=before.start, occurred_on__lte=before.end)
-    in_after = Q(occurred_on__gte=after.start, occurred_on__lte=after.end)
-    counts = filtered.aggregate(
-        treated_before=Count("pk", filter=in_before & Q(unit_id__in=treated_ids)),
-        treated_after=Count("pk", filter=in_after & Q(unit_id__in=treated_ids)),
-        comparison_before=Count("pk", filter=in_before & Q(unit_id__in=comparison_ids)),
-        comparison_after=Count("pk", filter=in_after & Q(unit_id__in=comparison_ids)),
-    )
-    treated_group = GroupWindows(
-        list(treated),
-        int(counts["treated_before"]),
-        int(counts["treated_after"]),
-        populations.person_years(treated_ids, before.start, before.end),
-        populations.person_years(treated_ids, after.start, after.end),
-    )
-    comparison_group = GroupWindows(
-        list(comparison),
-        int(counts["comparison_before"]),
-        int(counts["comparison_after"]),
-        populations.person_years(comparison_ids, before.start, before.end),
-        populations.person_years(comparison_ids, after.start, after.end),
-    )
-    for group in (treated_group, comparison_group):
-        if group.person_years_before <= 0 or group.person_years_after <= 0:
-            raise ValidationError({"treated": [_("The population of these municipalities is 0.")]})
-    result = did(
-        treated_before=treated_group.count_before,
-        treated_after=treated_group.count_after,
-        comparison_before=comparison_group.count_before,
-        comparison_after=comparison_group.count_after,
-        treated_exposure_before=treated_group.person_years_before,
-        treated_exposure_after=treated_group.person_years_after,
-        comparison_exposure_before=comparison_group.person_years_before,
-        comparison_exposure_after=comparison_group.person_years_after,
-    )
-    caveats.extend(evaluation_caveats(result, treated_group, comparison_group))
-    return Evaluation(
-        category=category,
+
+    def count(unit_ids: Sequence[int], window: Window) -> int:
+        return filtered.filter(
+            unit_id__in=list(unit_ids),
+            occurred_on__gte=window.start,
+            occurred_on__lte=window.end,
+        ).count()
+
+    found = evaluate_groups(
+        treated=treated,
+        comparison=comparison,
         start=start,
-        before=before,
-        after=after,
         data_start=data_start,
         data_end=data_end,
-        treated=treated_group,
-        comparison=comparison_group,
-        result=result,
-        caveats=caveats,
+        count=count,
+        before_months=before_months,
+        after_months=after_months,
+        end=end,
     )
-
-
-def evaluation_caveats(
-    result: DifferenceInDifferences, treated: GroupWindows, comparison: GroupWindows
-) -> list[str]:
-    """What a reader must keep in mind: always the assumptions, and the data's own limits."""
-    caveats = [
-        _(
-            "Parallel trends: the estimate assumes that without the intervention the treated "
-            "municipalities' rate would have changed like the comparison municipalities'. "
-            "Check the trend chart of the years before the start."
-        ),
-        _(
-            "Spill-over: if the intervention pushed crime into the comparison municipalities, "
-            "or their residents benefited from it too, the estimate is biased."
-        ),
-        _(
-            "Other changes: anything else that began at the same time in only one group "
-            "(a new police post, a change in how incidents are recorded) is mixed into the "
-            "estimate."
-        ),
-    ]
-    smallest = min(
-        treated.count_before, treated.count_after, comparison.count_before, comparison.count_after
+    return Evaluation(
+        **{name: getattr(found, name) for name in found.__dataclass_fields__}, category=category
     )
-    if smallest < SMALL_COUNT:
-        caveats.append(
-            _(
-                "Small counts: at least one group has fewer than %(n)d incidents in a period, so "
-                "the interval is wide and only a rough guide."
-            )
-            % {"n": SMALL_COUNT}
-        )
-    if result.continuity_corrected:
-        caveats.append(
-            _(
-                "A period without any incident: 0.5 was added to every count to compute the "
-                "ratio and its interval."
-            )
-        )
-    caveats.append(
-        _(
-            "Incidents that cluster (one offender, one feud) make the interval too narrow: it "
-            "assumes independent events."
-        )
-    )
-    return caveats
-
-
-def evaluation_reading(found: Evaluation) -> str:
-    """The result in plain words: what changed where, and whether chance explains it."""
-    result = found.result
-    percent = (result.ratio_of_rate_ratios - 1) * 100
-    level = round(result.confidence * 100)
-    if result.ratio_of_rate_ratios < 1:
-        direction = _(
-            "Set against the change in the comparison municipalities, the treated "
-            "municipalities' rate ended %(percent)s %% lower than it would have if it had "
-            "changed in the same proportion"
-        ) % {"percent": f"{abs(percent):.0f}"}
-    else:
-        direction = _(
-            "Set against the change in the comparison municipalities, the treated "
-            "municipalities' rate ended %(percent)s %% higher than it would have if it had "
-            "changed in the same proportion"
-        ) % {"percent": f"{abs(percent):.0f}"}
-    detail = _(
-        "(ratio of rate ratios %(ratio)s, %(level)d %% interval %(lower)s to %(upper)s)."
-    ) % {
-        "ratio": f"{result.ratio_of_rate_ratios:.2f}",
-        "level": level,
-        "lower": f"{result.ratio_lower:.2f}",
-        "upper": f"{result.ratio_upper:.2f}",
-    }
-    if result.ratio_lower <= 1 <= result.ratio_upper:
-        verdict = _(
-            "The interval includes 1 (no difference): the data are consistent with the "
-            "intervention having had no effect."
-        )
-    elif result.ratio_upper < 1:
-        verdict = _(
-            "The interval lies wholly below 1: a fall this large is unlikely to be chance alone, "
-            "if the assumptions below hold."
-        )
-    else:
-        verdict = _(
-            "The interval lies wholly above 1: a rise this large is unlikely to be chance alone, "
-            "if the assumptions below hold."
-        )
-    groups = _(
-        "Treated municipalities: %(tb)s per 10,000 person-years before, %(ta)s after. "
-        "Comparison municipalities: %(cb)s before, %(ca)s after."
-    ) % {
-        "tb": f"{found.treated.rate_before:.1f}",
-        "ta": f"{found.treated.rate_after:.1f}",
-        "cb": f"{found.comparison.rate_before:.1f}",
-        "ca": f"{found.comparison.rate_after:.1f}",
-    }
-    return f"{groups} {direction} {detail} {verdict}"

@@ -15,10 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from kenesh.core import periods
+from kenesh.core.access import access, requires
 from kenesh.core.charts import Series, bar_chart, line_chart
 from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
+from kenesh.geo import evaluation as geo_evaluation
+from kenesh.geo import population
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.analysis import trends
 from kenesh.incidents.analysis.forms import CrimeFilterForm, EvaluationForm
@@ -92,7 +96,7 @@ def _trend_chart(monthly: trends.Trend, category: str, unit: AdministrativeUnit)
     shown = [one for one in monthly.series if category or one.total > 0]
     if not shown:
         return None
-    labels = [trends.period_label(period) for period in monthly.periods]
+    labels = [periods.period_label(period) for period in monthly.periods]
     what = (
         str(Category(category).label)
         if category
@@ -119,7 +123,7 @@ def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any
         return None
     first = with_rates[0].yearly
     assert first is not None
-    years = [trends.period_label(period, mark_partial=True) for period in first.periods]
+    years = [periods.period_label(period, mark_partial=True) for period in first.periods]
     series = [
         Series(area.name, area.yearly.total.rates_per_year)
         for area in with_rates
@@ -143,6 +147,7 @@ def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any
     )
 
 
+@access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 @require_safe
 @login_required
 def crime_page(request: HttpRequest) -> HttpResponse:
@@ -181,7 +186,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
         group="year",
         category=category,
     )
-    rayon = trends.parent_area(unit)
+    rayon = population.parent_area(unit)
     areas = [
         _area_figures(
             request,
@@ -228,7 +233,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "period": period,
             "counts": [one.counts[index] for one in shown_series],
             "total": yearly.total.counts[index],
-            "label": trends.period_label(period, mark_partial=True),
+            "label": periods.period_label(period, mark_partial=True),
             "population": yearly.population[index],
             "rate": yearly.total.rates_per_year[index],
         }
@@ -249,7 +254,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "areas": areas,
             "change": areas[0].change,
             "year_labels": [
-                trends.period_label(period, mark_partial=True) for period in yearly.periods
+                periods.period_label(period, mark_partial=True) for period in yearly.periods
             ],
             "trend_chart": _trend_chart(monthly, category, unit),
             "comparison_chart": _comparison_chart(areas, unit),
@@ -276,6 +281,7 @@ def _evaluation_chart(found: trends.Evaluation) -> Any:
     )
 
 
+@access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 @require_safe
 @login_required
 def evaluation_page(request: HttpRequest) -> HttpResponse:
@@ -318,7 +324,7 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             context.update(
                 {
                     "found": found,
-                    "reading": trends.evaluation_reading(found),
+                    "reading": geo_evaluation.evaluation_reading(found),
                     "chart": _evaluation_chart(found),
                     "result": found.result,
                     "groups": [(_("Treated"), found.treated), (_("Comparison"), found.comparison)],

@@ -12,6 +12,9 @@ from django.utils import translation
 
 from kenesh.accounts.models import User
 from kenesh.analytics.rates import rate_ratio
+from kenesh.core import periods
+from kenesh.geo import evaluation as geo_evaluation
+from kenesh.geo import population
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
 from kenesh.incidents.analysis import trends
 from kenesh.incidents.categories import Category
@@ -40,22 +43,22 @@ def user(username: str) -> User:
 
 
 def test_months_are_added_on_the_last_day_when_the_month_is_shorter() -> None:
-    assert trends.add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
-    assert trends.add_months(dt.date(2024, 3, 15), -12) == dt.date(2023, 3, 15)
-    assert trends.add_months(dt.date(2024, 12, 1), 1) == dt.date(2025, 1, 1)
+    assert periods.add_months(dt.date(2024, 1, 31), 1) == dt.date(2024, 2, 29)
+    assert periods.add_months(dt.date(2024, 3, 15), -12) == dt.date(2023, 3, 15)
+    assert periods.add_months(dt.date(2024, 12, 1), 1) == dt.date(2025, 1, 1)
 
 
 def test_periods_cover_every_month_and_mark_the_cut_ones() -> None:
-    periods = trends.periods_between(dt.date(2023, 11, 20), dt.date(2024, 2, 29), "month")
-    assert [p.key for p in periods] == ["2023-11", "2023-12", "2024-01", "2024-02"]
-    assert [p.partial for p in periods] == [True, False, False, False]
-    assert periods[0].start == dt.date(2023, 11, 20)
-    years = trends.periods_between(dt.date(2023, 11, 20), dt.date(2024, 2, 29), "year")
+    found = periods.periods_between(dt.date(2023, 11, 20), dt.date(2024, 2, 29), "month")
+    assert [p.key for p in found] == ["2023-11", "2023-12", "2024-01", "2024-02"]
+    assert [p.partial for p in found] == [True, False, False, False]
+    assert found[0].start == dt.date(2023, 11, 20)
+    years = periods.periods_between(dt.date(2023, 11, 20), dt.date(2024, 2, 29), "year")
     assert [(p.key, p.partial) for p in years] == [("2023", True), ("2024", True)]
 
 
 def test_the_population_of_a_year_is_that_years_else_the_nearest_earlier_else_later() -> None:
-    table = trends.PopulationTable({1: {2010: 100, 2012: 120, 2015: 150}, 2: {}})
+    table = population.PopulationTable({1: {2010: 100, 2012: 120, 2015: 150}, 2: {}})
     assert table.of_unit(1, 2012) == (120, 2012)
     assert table.of_unit(1, 2013) == (120, 2012)  # nearest earlier, not the nearer later 2015
     assert table.of_unit(1, 2020) == (150, 2015)
@@ -66,7 +69,7 @@ def test_the_population_of_a_year_is_that_years_else_the_nearest_earlier_else_la
 
 
 def test_person_years_weigh_each_years_population_by_the_days_covered() -> None:
-    table = trends.PopulationTable({1: {2023: 365_000, 2024: 366_000}})
+    table = population.PopulationTable({1: {2023: 365_000, 2024: 366_000}})
     # 10 days of 2023 and 20 days of 2024 (a leap year): 10 × 1,000 + 20 × 1,000.
     found = table.person_years([1], dt.date(2023, 12, 22), dt.date(2024, 1, 20))
     assert found == pytest.approx(30_000.0)
@@ -136,9 +139,9 @@ def test_statistics_stay_inside_the_users_area() -> None:
 
 
 def test_the_rayon_of_a_municipality_and_the_oblast_of_a_city_in_no_rayon() -> None:
-    parent = trends.parent_area(unit(JETI_OGUZ))
+    parent = population.parent_area(unit(JETI_OGUZ))
     assert parent is not None and parent.code == JETI_OGUZ_RAYON
-    parent = trends.parent_area(unit(KARAKOL))
+    parent = population.parent_area(unit(KARAKOL))
     assert parent is not None and parent.code == ISSYK_KUL_OBLAST
 
 
@@ -158,8 +161,8 @@ def test_the_last_12_months_against_the_12_before_use_the_exact_poisson_ratio() 
     change = trends.rate_change(
         user=user("lcpc.jetioguz"), area=unit(JETI_OGUZ), end=dt.date(2005, 6, 30)
     )
-    assert change.before == trends.Window(dt.date(2003, 7, 1), dt.date(2004, 6, 30))
-    assert change.after == trends.Window(dt.date(2004, 7, 1), dt.date(2005, 6, 30))
+    assert change.before == geo_evaluation.Window(dt.date(2003, 7, 1), dt.date(2004, 6, 30))
+    assert change.after == geo_evaluation.Window(dt.date(2004, 7, 1), dt.date(2005, 6, 30))
     assert (change.count_before, change.count_after) == (4, 2)
     # By hand: 184 days of 2003 at 9,000 and 182 of 2004 (366 days) at 11,000; the year from
     # July 2004 has 184 days of 2004 at 11,000 and 181 of 2005 at 11,000 (nearest earlier).
@@ -225,7 +228,7 @@ def test_yearly_rates_per_year_divide_by_the_person_years_of_the_part_covered() 
         pytest.approx(10_000 * 1 / (12_000 * 60 / 366)),
     ]
     with translation.override("en"):
-        labels = [trends.period_label(one, mark_partial=True) for one in found.periods]
+        labels = [periods.period_label(one, mark_partial=True) for one in found.periods]
     assert labels == ["2003 (1 Jul – 31 Dec)", "2004 (1 Jan – 29 Feb)"]
     whole = trends.trend(
         user=user("police.jetioguz"),
@@ -235,7 +238,7 @@ def test_yearly_rates_per_year_divide_by_the_person_years_of_the_part_covered() 
         group="year",
     )
     assert whole.total.rates_per_year == whole.total.rates
-    assert trends.period_label(whole.periods[0], mark_partial=True) == "2003"
+    assert periods.period_label(whole.periods[0], mark_partial=True) == "2003"
 
 
 def test_the_12_months_before_start_at_the_first_recorded_incident() -> None:
@@ -245,11 +248,11 @@ def test_the_12_months_before_start_at_the_first_recorded_incident() -> None:
     # month. Uncut, the 12 months before would hold 8 incidents against 12 after, a spurious
     # rise of 50 %.
     for index in range(20):
-        incident(occurred_on=trends.add_months(dt.date(2003, 11, 1), index))
+        incident(occurred_on=periods.add_months(dt.date(2003, 11, 1), index))
     change = trends.rate_change(
         user=user("lcpc.jetioguz"), area=unit(JETI_OGUZ), end=dt.date(2005, 6, 30)
     )
-    assert change.before == trends.Window(dt.date(2003, 11, 1), dt.date(2004, 6, 30))
+    assert change.before == geo_evaluation.Window(dt.date(2003, 11, 1), dt.date(2004, 6, 30))
     assert (change.count_before, change.count_after) == (8, 12)
     # By hand: 61 days of 2003 and 182 of 2004 (366 days), 10,000 residents (nearest later
     # count for 2003); after: 184 days of 2004 and 181 of 2005 at 10,000.
