@@ -13,7 +13,8 @@ What a reader refuses, as a whole and before memory fills (:class:`SheetLimits`,
 * an XLSX that unpacks to more than the limit, counted from the zip's declared sizes before
   anything is read and from the bytes actually inflated while reading; a member packed tighter
   than the inflate ratio allows (a zip bomb: 84 KB inflating to two million shared strings);
-  more shared strings than the limit; a DOCTYPE (entity expansion) in any of its XML parts.
+  more shared strings than the limit, or more than :data:`MAX_SHARED_TEXT` characters of them
+  (the one part held in memory); a DOCTYPE (entity expansion) in any of its XML parts.
 
 The XLSX reader is a streaming reader of its own (expat) rather than openpyxl's read-only mode:
 openpyxl trusts the ``<dimension>`` a file declares and pads every row to it (a declared
@@ -37,7 +38,7 @@ import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Self
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -57,6 +58,8 @@ MAX_CSV_LINE_BYTES = 4 << 20
 MAX_ZIP_MEMBERS = 10_000
 # Below this size a part's inflate ratio is not checked (small XML compresses very well).
 RATIO_GRACE_BYTES = 1 << 20
+# The shared strings are the one part held in memory whole: their text is capped too.
+MAX_SHARED_TEXT = 256 << 20  # characters
 MAX_XLSX_ROW = 1_048_576  # Excel's last row
 MAX_XLSX_COLUMN = 16_384  # XFD
 
@@ -172,6 +175,12 @@ class SheetReader:
 
     def close(self) -> None:
         return None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +323,24 @@ def _too_large(limits: SheetLimits) -> ImportFileError:
     )
 
 
+def _too_tight(info: zipfile.ZipInfo, size: int, limits: SheetLimits) -> ImportFileError:
+    ratio = size // max(info.compress_size, 1)
+    return ImportFileError(
+        [
+            RowError(
+                1,
+                "",
+                _(
+                    "The file is packed more tightly than a spreadsheet can be (%(name)s "
+                    "unpacks over %(ratio)d times larger, the limit is %(max)d): it is refused as "
+                    "a possible zip bomb. Nothing was written."
+                )
+                % {"name": info.filename[:100], "ratio": ratio, "max": limits.max_inflate_ratio},
+            )
+        ]
+    )
+
+
 def _central_directory_fits(stream: IO[bytes]) -> bool:
     """Whether the zip's end record announces a central directory of a sane size.
 
@@ -336,14 +363,21 @@ def _central_directory_fits(stream: IO[bytes]) -> bool:
 
 
 class _BudgetedPart(io.RawIOBase):
-    """A zip member that counts what it inflates against the workbook's budget.
+    """A zip member that counts what it actually inflates: against the workbook's budget, and
+    against the inflate ratio over its compressed size.
 
-    ``zipfile`` already stops at a member's declared size and then checks its CRC; counting the
-    bytes actually read keeps the limit even if a member's header lies."""
+    Python's ``zipfile`` cuts a member at its declared size (whose CRC then fails), so the
+    declared sizes checked on opening bound what is inflated; counting here keeps both limits
+    whatever reads the zip, at the cost of an addition per 64 KB."""
 
-    def __init__(self, member: IO[bytes], budget: _UnzipBudget):
+    def __init__(self, member: IO[bytes], info: zipfile.ZipInfo, budget: _UnzipBudget):
         self._member = member
+        self._info = info
         self._budget = budget
+        self._allowed = max(
+            RATIO_GRACE_BYTES, budget.limits.max_inflate_ratio * max(info.compress_size, 1)
+        )
+        self._read = 0
 
     def readable(self) -> bool:
         return True
@@ -351,6 +385,9 @@ class _BudgetedPart(io.RawIOBase):
     def read(self, size: int = -1) -> bytes:
         data = self._member.read(size if size is not None and size >= 0 else XML_CHUNK)
         self._budget.spend(len(data))
+        self._read += len(data)
+        if self._read > self._allowed:
+            raise _too_tight(self._info, self._read, self._budget.limits)
         return data
 
     def readinto(self, buffer: Any) -> int:
@@ -386,23 +423,7 @@ class _Workbook:
             if info.file_size > RATIO_GRACE_BYTES and (
                 info.file_size > limits.max_inflate_ratio * max(info.compress_size, 1)
             ):
-                raise ImportFileError(
-                    [
-                        RowError(
-                            1,
-                            "",
-                            _(
-                                "The file is packed more tightly than a spreadsheet can be "
-                                "(%(name)s unpacks %(ratio)d times larger): it is refused as a "
-                                "possible zip bomb. Nothing was written."
-                            )
-                            % {
-                                "name": info.filename[:100],
-                                "ratio": info.file_size // max(info.compress_size, 1),
-                            },
-                        )
-                    ]
-                )
+                raise _too_tight(info, info.file_size, limits)
 
     def open(self, name: str) -> IO[bytes]:
         info = self.members.get(name)
@@ -412,7 +433,7 @@ class _Workbook:
             member = self.zip.open(info)
         except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError) as exc:
             raise _unreadable_xlsx() from exc
-        return io.BufferedReader(_BudgetedPart(member, self.budget), XML_CHUNK)
+        return io.BufferedReader(_BudgetedPart(member, info, self.budget), XML_CHUNK)
 
     def close(self) -> None:
         self.zip.close()
@@ -543,6 +564,7 @@ def _shared_strings(workbook: _Workbook, part: str | None) -> list[str]:
     strings: list[str] = []
     texts: list[str] = []
     depth = {"t": 0, "rPh": 0}
+    kept = [0]  # characters held
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
         local = _local(tag)
@@ -555,7 +577,8 @@ def _shared_strings(workbook: _Workbook, part: str | None) -> list[str]:
         local = _local(tag)
         if local == "si":
             strings.append("".join(texts))
-            if len(strings) > limit:
+            kept[0] += len(strings[-1])
+            if len(strings) > limit or kept[0] > MAX_SHARED_TEXT:
                 raise _Refused(
                     ImportFileError(
                         [
@@ -563,11 +586,15 @@ def _shared_strings(workbook: _Workbook, part: str | None) -> list[str]:
                                 1,
                                 "",
                                 _(
-                                    "The file holds more than %(max)s different texts, the most "
-                                    "one import takes; split it into smaller files. Nothing "
-                                    "was written."
+                                    "The file holds more different texts than one import takes "
+                                    "(at most %(max)s, of %(chars)s million characters "
+                                    "together); split it into smaller files. Nothing was "
+                                    "written."
                                 )
-                                % {"max": _grouped(limit)},
+                                % {
+                                    "max": _grouped(limit),
+                                    "chars": _grouped(MAX_SHARED_TEXT // 1_000_000),
+                                },
                             )
                         ]
                     )
