@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["scope_filter", "hotspots", "knox", "import_incidents"]
+BENCHMARKS = ["scope_filter", "hotspots", "knox", "import_incidents", "imports"]
 
 
 def main(names: list[str]) -> None:
