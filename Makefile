@@ -39,6 +39,7 @@ demo: install
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck:
 	KENESH_DEBUG=1 $(BIN)/mypy config kenesh tests

@@ -67,6 +67,8 @@ class Module:
     resources: tuple[Resource, ...] = ()
     nav: tuple[NavEntry, ...] = ()
     panels: tuple[DashboardPanel, ...] = ()
+    # Panels of a territory's page (/units/<code>/): the context function gets (user, unit).
+    unit_panels: tuple[DashboardPanel, ...] = ()
     # (URL prefix, dotted path of a urls module with app_name) for pages.
     urls: tuple[tuple[str, str], ...] = ()
     # (API prefix, dotted path of a ninja Router) mounted under /api/v1/.
@@ -134,24 +136,34 @@ def navigation_for(
     return result
 
 
+def _panels_for(
+    user: User | AnonymousUser | None, panels: list[DashboardPanel], subject: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    from kenesh.core.scope import allowed_anywhere
+
+    shown: list[tuple[str, dict[str, Any]]] = []
+    for panel in sorted(panels, key=lambda p: p.order):
+        if not allowed_anywhere(user, panel.action, panel.resource):
+            continue
+        context_of: Callable[..., dict[str, Any] | None] = resolve(panel.context)
+        context = context_of(user, subject)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
+
+
 def dashboard_panels_for(
     user: User | AnonymousUser | None, units: list[Any]
 ) -> list[tuple[str, dict[str, Any]]]:
     """The dashboard panels the user may see: ``[(template, context)]`` in order."""
-    from kenesh.core.scope import allowed_anywhere
+    return _panels_for(user, [p for module in modules() for p in module.panels], units)
 
-    panels = sorted(
-        (panel for module in modules() for panel in module.panels), key=lambda p: p.order
-    )
-    shown: list[tuple[str, dict[str, Any]]] = []
-    for panel in panels:
-        if not allowed_anywhere(user, panel.action, panel.resource):
-            continue
-        context_of: Callable[..., dict[str, Any] | None] = resolve(panel.context)
-        context = context_of(user, units)
-        if context is not None:
-            shown.append((panel.template, context))
-    return shown
+
+def unit_panels_for(
+    user: User | AnonymousUser | None, unit: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """The panels of one territory's page the user may see: ``[(template, context)]``."""
+    return _panels_for(user, [p for module in modules() for p in module.unit_panels], unit)
 
 
 def url_patterns() -> list[Any]:

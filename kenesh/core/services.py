@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 
-from kenesh.accounts.models import User
 from kenesh.core.audit import audit_create, audit_update, snapshot
+
+if TYPE_CHECKING:
+    from kenesh.accounts.models import User
 
 M = TypeVar("M", bound=models.Model)
 

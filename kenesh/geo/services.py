@@ -9,13 +9,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kenesh.accounts.models import User
 from kenesh.core.audit import audit_create, audit_update, snapshot
 from kenesh.geo.models import (
     AdministrativeUnit,
@@ -24,6 +23,9 @@ from kenesh.geo.models import (
     PopulationCount,
     UnitKind,
 )
+
+if TYPE_CHECKING:
+    from kenesh.accounts.models import User
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_GEOGRAPHY = DATA_DIR / "soate_demo.csv"

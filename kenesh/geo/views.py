@@ -7,14 +7,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from kenesh.core.access import access, requires
+from kenesh.core.modules import unit_panels_for
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 from kenesh.geo.models import Level
 from kenesh.geo.selectors import unit_breadcrumbs, unit_get, unit_list
-from kenesh.orgs.selectors import organisation_list, working_group_list
 
 
+@access(requires(Resource.GEOGRAPHY, Action.READ))
 @require_safe
 @login_required
 def unit_list_page(request: HttpRequest) -> HttpResponse:
@@ -34,6 +36,7 @@ def unit_list_page(request: HttpRequest) -> HttpResponse:
     return render_page_or_fragment(request, "geo/unit_list.html", "geo/_unit_table.html", context)
 
 
+@access(requires(Resource.GEOGRAPHY, Action.READ))
 @require_safe
 @login_required
 def unit_detail_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -44,7 +47,7 @@ def unit_detail_page(request: HttpRequest, code: str) -> HttpResponse:
         "children": unit_list(user=request.user, parent=unit)[:200],
         "population": unit.population_counts.order_by("-year")[:10],
         "livestock": unit.livestock_counts.order_by("-year", "species")[:25],
-        "organisations": organisation_list(user=request.user, unit=unit)[:50],
-        "working_groups": working_group_list(user=request.user, unit=unit)[:50],
+        # What other modules show about the unit (working groups, organisations, ...).
+        "panels": unit_panels_for(request.user, unit),
     }
     return render(request, "geo/unit_detail.html", context)

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kenesh.core.modules import Module, NavEntry, register
-from kenesh.core.permissions import Resource
+from kenesh.core.modules import DashboardPanel, Module, NavEntry, register
+from kenesh.core.permissions import Action, Resource
 
 module = register(
     Module(
@@ -13,6 +13,15 @@ module = register(
         nav=(
             NavEntry(_("Working groups"), "working-group-list", Resource.ORGANISATIONS, order=20),
             NavEntry(_("Organisations"), "organisation-list", Resource.ORGANISATIONS, order=30),
+        ),
+        unit_panels=(
+            DashboardPanel(
+                template="orgs/_unit_panel.html",
+                context="kenesh.orgs.selectors.unit_panel",
+                resource=Resource.ORGANISATIONS,
+                action=Action.READ,
+                order=20,
+            ),
         ),
         urls=(("", "kenesh.orgs.urls"),),
         # The foundation's routers carry their full paths (/organisations, /working-groups).

@@ -108,3 +108,11 @@ MEMBER_TYPE_ORDER = Case(
     ),
     default=Value(len(MemberType.values)),
 )
+
+
+def unit_panel(user: User | AnonymousUser, unit: AdministrativeUnit) -> dict[str, object]:
+    """The working groups and organisations of a territory, for its page (kenesh.orgs.module)."""
+    return {
+        "working_groups": working_group_list(user=user, unit=unit)[:50],
+        "organisations": organisation_list(user=user, unit=unit)[:50],
+    }
