@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -24,8 +25,8 @@ ClientAs = Callable[[str], Client]
 
 @pytest.fixture
 def example_module() -> Iterator[None]:
-    engine = dict(settings.TEMPLATES[0])
-    engine["DIRS"] = [*list(engine["DIRS"]), TEMPLATES]
+    engine: dict[str, Any] = dict(settings.TEMPLATES[0])
+    engine["DIRS"] = [*engine["DIRS"], TEMPLATES]
     templates = [engine]
     with override_settings(TEMPLATES=templates):
         importlib.reload(importlib.import_module(EXAMPLE))
