@@ -20,12 +20,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Schema
+from ninja.errors import ValidationError
 from pydantic import Field
 
 from kenesh.analytics.disclosure import DEFAULT_THRESHOLD, suppress_series, suppress_table
@@ -63,6 +64,11 @@ class Detail(enum.IntEnum):
     def aggregate_only(self) -> bool:
         """Counts under disclosure control rather than records."""
         return self <= Detail.AGGREGATE
+
+    @property
+    def code(self) -> str:
+        """The level's name in API answers: "restricted", "read", "aggregate", "public"."""
+        return self.name.lower()
 
 
 def _grant_detail(role: str, resource: Resource) -> Detail | None:
@@ -103,6 +109,20 @@ def detail_at(
     return found if found is not None else _public_detail(resource)
 
 
+def detail_over(
+    user: User | AnonymousUser | None, resource: Resource, paths: Iterable[str]
+) -> Detail | None:
+    """The level of detail over several units at once (the municipalities a total counts):
+    the weakest of the levels over each, so the total is safe for every one of them. With no
+    unit at all, the level over the user's whole area."""
+    levels = [detail_at(user, resource, path) for path in paths]
+    if not levels:
+        return detail_at(user, resource)
+    if any(level is None for level in levels):
+        return None
+    return min(level for level in levels if level is not None)
+
+
 class DisclosureRefused(Exception):
     """A request for more detail than the level allows; the caller answers a 4xx with it.
 
@@ -113,6 +133,13 @@ class DisclosureRefused(Exception):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def query_error(exc: DisclosureRefused) -> ValidationError:
+    """The refusal as the API's 422 on the query parameter at fault."""
+    return ValidationError(
+        [{"loc": ["query", exc.field], "msg": exc.message, "type": "disclosure"}]
+    )
 
 
 def min_cell_m(detail: Detail) -> float:
@@ -144,14 +171,22 @@ def check_period(detail: Detail, period: str, *, field: str = "group") -> None:
         )
 
 
-def whole_months(detail: Detail, date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+def whole_months(
+    detail: Detail, date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[dt.date | None, dt.date | None]:
     """The dates an aggregate-only or public viewer is counted over: widened to whole months
-    (the first of the first month to the last of the last), so no count covers less than a
-    month, nor differs from a neighbouring request by a few days. Unchanged at other levels."""
+    (the first of the first month to the last of the last; an open end stays open), so no count
+    covers less than a month, nor differs from a neighbouring request by a few days. Unchanged
+    at the other levels."""
     if not detail.aggregate_only:
         return date_from, date_to
-    last_day = calendar.monthrange(date_to.year, date_to.month)[1]
-    return date_from.replace(day=1), date_to.replace(day=last_day)
+    start = date_from.replace(day=1) if date_from is not None else None
+    end = (
+        date_to.replace(day=calendar.monthrange(date_to.year, date_to.month)[1])
+        if date_to is not None
+        else None
+    )
+    return start, end
 
 
 def check_area(detail: Detail, *, below_municipality: bool, field: str = "unit") -> None:

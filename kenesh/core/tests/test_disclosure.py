@@ -28,8 +28,10 @@ from kenesh.core.disclosure import (
     check_cell_size,
     check_period,
     detail_at,
+    detail_over,
     publish_series,
     publish_table,
+    query_error,
     suppresses,
     suppresses_cells,
     whole_months,
@@ -291,3 +293,22 @@ def test_a_suppressed_count_reads_less_than_five_on_a_page() -> None:
         )
     )
     assert html == "&lt;5 12 &lt;5 12\u202f500"
+
+
+def test_an_open_end_stays_open_when_dates_are_widened() -> None:
+    assert whole_months(Detail.AGGREGATE, None, dt.date(2024, 2, 3)) == (None, dt.date(2024, 2, 29))
+    assert whole_months(Detail.AGGREGATE, dt.date(2024, 2, 3), None) == (dt.date(2024, 2, 1), None)
+
+
+def test_over_several_units_the_weakest_level_counts() -> None:
+    viewer = Viewer((Role.POLICE_OFFICER.value, JETI_OGUZ), (Role.CIVIL_SOCIETY.value, KARAKOL))
+    assert detail_over(viewer, Resource.INCIDENTS, [JETI_OGUZ]) is Detail.RESTRICTED
+    assert detail_over(viewer, Resource.INCIDENTS, [JETI_OGUZ, KARAKOL]) is Detail.AGGREGATE
+    assert detail_over(viewer, Resource.INCIDENTS, []) is Detail.AGGREGATE
+    assert detail_over(viewer, Resource.ACCOUNTS, [JETI_OGUZ]) is None
+
+
+def test_a_refusal_is_a_422_on_its_query_parameter() -> None:
+    error = query_error(DisclosureRefused("cell_m", "too small"))
+    assert error.errors == [{"loc": ["query", "cell_m"], "msg": "too small", "type": "disclosure"}]
+    assert Detail.AGGREGATE.code == "aggregate"

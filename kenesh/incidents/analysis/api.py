@@ -38,7 +38,12 @@ from kenesh.incidents.analysis.schemas import (
     StatsFilters,
     StatsOut,
 )
-from kenesh.incidents.disclosure import incident_detail, publish_any_trend, published_rates
+from kenesh.incidents.disclosure import (
+    full_years,
+    incident_detail,
+    publish_trend,
+    published_rates,
+)
 
 # Mounted at /incidents (statistics) and /analytics (evaluation): see ../module.py.
 stats_router = Router(tags=["analytics"])
@@ -112,12 +117,14 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
     date_from, date_to = widened[0] or date_from, widened[1] or date_to
     category = filters.category or ""
 
-    def trend_of(group: trends.Group) -> trends.Trend:
+    def trend_of(
+        group: trends.Group, start: dt.date = date_from, end: dt.date = date_to
+    ) -> trends.Trend:
         return trends.trend(
             user=request.user,
             area=unit,
-            date_from=date_from,
-            date_to=date_to,
+            date_from=start,
+            date_to=end,
             group=group,
             by=filters.by,
             category=category,
@@ -125,8 +132,11 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
         )
 
     found = trend_of(filters.group)
-    published = publish_any_trend(
-        found, detail=detail, category=category, monthly=lambda: trend_of("month")
+    published = publish_trend(
+        found,
+        detail=detail,
+        category=category,
+        by_month_over_years=lambda: trend_of("month", *full_years(date_from, date_to)),
     )
 
     def series(one: trends.CountSeries, shown: PublishedSeries) -> dict[str, Any]:

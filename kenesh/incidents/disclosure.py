@@ -1,0 +1,215 @@
+"""Disclosure control of incident statistics: the rule of :mod:`kenesh.core.disclosure` applied
+to the register's own series (docs/privacy.md).
+
+Which incidents are sensitive is said once, in :mod:`kenesh.incidents.categories`; the levels
+of detail, the 1 km / whole-month / municipality rules and the suppression itself live in core
+and :mod:`kenesh.analytics.disclosure`. Here: the level of a viewer over the municipalities a
+statistic counts, which series of a trend are sensitive, and a trend as published.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from kenesh.core.disclosure import (
+    Detail,
+    Published,
+    PublishedSeries,
+    detail_over,
+    publish_table,
+    suppresses,
+)
+from kenesh.core.permissions import Resource
+from kenesh.incidents.categories import SENSITIVE_CATEGORIES, SENSITIVE_ICCS_CODES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
+    from kenesh.geo.models import AdministrativeUnit
+    from kenesh.incidents.analysis.trends import CountSeries, Trend
+
+
+def incident_detail(
+    user: User | AnonymousUser | None, units: Sequence[AdministrativeUnit]
+) -> Detail:
+    """The level of detail of incident statistics over ``units`` (the municipalities counted):
+    the weakest over them. The callers have already refused what the user may not aggregate,
+    so at worst it is the public level."""
+    return detail_over(user, Resource.INCIDENTS, [unit.path for unit in units]) or Detail.PUBLIC
+
+
+def sensitive_incidents() -> Q:
+    """The incidents in a sensitive category, as a filter."""
+    query = Q(pk__in=[])
+    for prefix in SENSITIVE_ICCS_CODES:
+        query |= Q(iccs_id__startswith=prefix)
+    for category in SENSITIVE_CATEGORIES:
+        query |= Q(categories__contains=f"|{category}|")
+    return query
+
+
+def sensitive_series(*, by: str, key: str, category: str) -> bool:
+    """Whether a series counts sensitive incidents only: every series when the statistic is of a
+    sensitive category, else the domestic violence series (``by="category"``) or the ICCS
+    groups of section 03 (``by="iccs"``)."""
+    if category in SENSITIVE_CATEGORIES:
+        return True
+    if by == "category":
+        return key in SENSITIVE_CATEGORIES
+    return any(key.startswith(prefix) for prefix in SENSITIVE_ICCS_CODES)
+
+
+@dataclass(frozen=True)
+class PublishedTrend:
+    """A trend as a viewer gets it: each series' counts and total, possibly suppressed, and the
+    rates left out wherever their count is (a rate times the population gives it back)."""
+
+    detail: Detail
+    series: list[PublishedSeries]
+    total: PublishedSeries
+
+    @property
+    def any_suppressed(self) -> bool:
+        return self.total.any_suppressed or any(one.any_suppressed for one in self.series)
+
+
+def _whole(series: CountSeries) -> PublishedSeries:
+    return PublishedSeries(
+        [Published(int(value)) for value in series.counts], Published(series.total)
+    )
+
+
+#: The all-incidents series in a block (series are named by their keys).
+TOTAL = None
+
+
+@dataclass
+class _YearBlocks:
+    """What complementary suppression withheld, calendar year by calendar year: per series key
+    (and :data:`TOTAL`), the months withheld and whether the year's total is."""
+
+    months: dict[tuple[str | None, int, int], bool]
+    years: dict[tuple[str | None, int], bool]
+
+    def month(self, key: str | None, year: int, month: int) -> bool:
+        return self.months.get((key, year, month), False)
+
+    def period(self, key: str | None, start: dt.date, end: dt.date) -> bool:
+        """Whether the count of ``key`` from ``start`` to ``end`` (whole months) is withheld:
+        a whole calendar year as its block decided, a part of one when any month of it is
+        withheld, several years when any of them is."""
+        for year in range(start.year, end.year + 1):
+            first = max(start, dt.date(year, 1, 1))
+            last = min(end, dt.date(year, 12, 31))
+            if (first, last) == (dt.date(year, 1, 1), dt.date(year, 12, 31)):
+                if self.years.get((key, year), False):
+                    return True
+            elif any(self.month(key, year, month) for month in range(first.month, last.month + 1)):
+                return True
+        return False
+
+
+def _year_blocks(full: Trend, flags: dict[str, bool], totals_sensitive: bool) -> _YearBlocks:
+    blocks = _YearBlocks({}, {})
+    keys = [one.key for one in full.series]
+    for year in sorted({period.year for period in full.periods}):
+        index = [k for k, period in enumerate(full.periods) if period.year == year]
+        months = [full.periods[k].month or 0 for k in index]
+        totals = [full.total.counts[k] for k in index]
+        if keys:
+            table = publish_table(
+                [[one.counts[k] for k in index] for one in full.series],
+                suppress_rows=[flags.get(key, False) for key in keys],
+                column_totals=totals,
+                suppress_totals=totals_sensitive,
+            )
+            rows, column_totals = table.rows, table.column_totals
+        else:
+            alone = publish_table(
+                [totals], suppress_rows=[totals_sensitive], suppress_totals=totals_sensitive
+            )
+            rows, column_totals = [], alone.rows[0]
+        named: list[tuple[str | None, PublishedSeries]] = [*zip(keys, rows, strict=True)]
+        for key, row in [*named, (TOTAL, column_totals)]:
+            for month, one in zip(months, row.counts, strict=True):
+                blocks.months[(key, year, month)] = one.suppressed
+            blocks.years[(key, year)] = row.total.suppressed
+    return blocks
+
+
+def full_years(date_from: dt.date, date_to: dt.date) -> tuple[dt.date, dt.date]:
+    """The calendar years around a period: suppression is decided on them."""
+    return dt.date(date_from.year, 1, 1), dt.date(date_to.year, 12, 31)
+
+
+def publish_trend(
+    trend: Trend, *, detail: Detail, category: str, by_month_over_years: Callable[[], Trend]
+) -> PublishedTrend:
+    """The counts of ``trend`` (per month or per year) as ``detail`` may see them.
+
+    Aggregate-only viewers get the counts of sensitive series from 1 to 4 suppressed, the
+    public every count from 1 to 4, both with complementary suppression against the series'
+    totals and the total of all incidents per month (:func:`kenesh.core.disclosure
+    .publish_table`; series may overlap, the attacker is assumed to know by how much).
+    ``category`` is the prevention category the trend was filtered by ("" for none).
+
+    Suppression is decided per calendar year, on the same trend per month over the whole years
+    around the period (``by_month_over_years`` computes it, only when something may be
+    suppressed): what one request withholds does not depend on its dates, so shifting the
+    period, or asking per year instead of per month, gives nothing back. A year, or a total
+    over several months, is withheld when its calendar year's table withheld it or it sums a
+    withheld month.
+    """
+    flags = {
+        one.key: suppresses(
+            detail, sensitive=sensitive_series(by=trend.by, key=one.key, category=category)
+        )
+        for one in trend.series
+    }
+    totals_sensitive = suppresses(detail, sensitive=category in SENSITIVE_CATEGORIES)
+    if not any(flags.values()) and not totals_sensitive:
+        return PublishedTrend(detail, [_whole(one) for one in trend.series], _whole(trend.total))
+    full = by_month_over_years()
+    full_flags = {
+        one.key: suppresses(
+            detail, sensitive=sensitive_series(by=full.by, key=one.key, category=category)
+        )
+        for one in full.series
+    }
+    blocks = _year_blocks(full, full_flags, totals_sensitive)
+
+    def published(key: str | None, series: CountSeries) -> PublishedSeries:
+        counts = [
+            Published(None, True)
+            if (
+                blocks.month(key, period.year, period.month or 0)
+                if period.month is not None
+                else blocks.period(key, period.start, period.end)
+            )
+            else Published(int(value))
+            for period, value in zip(trend.periods, series.counts, strict=True)
+        ]
+        start, end = trend.periods[0].start, trend.periods[-1].end
+        withheld = blocks.period(key, start, end)
+        return PublishedSeries(
+            counts, Published(None, True) if withheld else Published(series.total)
+        )
+
+    return PublishedTrend(
+        detail,
+        [published(one.key, one) for one in trend.series],
+        published(TOTAL, trend.total),
+    )
+
+
+def published_rates(rates: Sequence[float | None], counts: PublishedSeries) -> list[float | None]:
+    """Rates with those of suppressed counts left out."""
+    return [
+        None if one.suppressed else rate for rate, one in zip(rates, counts.counts, strict=True)
+    ]
