@@ -48,7 +48,7 @@ def sensitive_incidents() -> Q:
     """The incidents in a sensitive category, as a filter."""
     query = Q(pk__in=[])
     for prefix in SENSITIVE_ICCS_CODES:
-        query |= Q(iccs_id__startswith=prefix)
+        query |= Q(iccs__code__startswith=prefix)
     for category in SENSITIVE_CATEGORIES:
         query |= Q(categories__contains=f"|{category}|")
     return query

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.dates import validate_not_too_early
+from kenesh.core.disclosure import MIN_AGGREGATE_CELL_M, Detail, detail_at
 from kenesh.core.forms import BootstrapFormMixin
 from kenesh.core.permissions import Action, Resource
 from kenesh.geo.models import AdministrativeUnit, Level
@@ -66,13 +67,26 @@ class _IncidentSelectionForm(BootstrapFormMixin, forms.Form):
 
 
 class HotspotForm(_IncidentSelectionForm):
+    # Not required, and no default here: left out, the map takes the default of the viewer's
+    # level of detail (1 km for aggregate-only access, docs/privacy.md).
     cell_m = forms.IntegerField(
         label=_("cell size (metres)"),
         min_value=spatial.CELL_M_MIN,
         max_value=spatial.CELL_M_MAX,
-        initial=spatial.CELL_M_DEFAULT,
+        required=False,
         widget=forms.NumberInput(attrs={"step": 50}),
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        detail = detail_at(user, Resource.INCIDENTS) or Detail.PUBLIC
+        self.fields["cell_m"].initial = spatial.default_cell_m(detail)
+        if self.is_bound and not self.data.get("cell_m"):
+            self.data = {**dict(self.data.items()), "cell_m": str(self.fields["cell_m"].initial)}
+        if detail.aggregate_only:
+            self.fields["cell_m"].help_text = _(
+                "At your level of access, cells of %(metres)d m or more."
+            ) % {"metres": int(MIN_AGGREGATE_CELL_M)}
 
 
 class NearRepeatForm(_IncidentSelectionForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal, Self
 
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from pydantic_core import PydanticCustomError
 
 from kenesh.core.api import IsoDate
 from kenesh.core.dates import EARLIEST_DATE
+from kenesh.core.disclosure import MIN_AGGREGATE_CELL_M
 from kenesh.incidents.categories import Category
 from kenesh.incidents.spatial.selectors import (
     CELL_M_DEFAULT,
@@ -22,8 +24,6 @@ from kenesh.incidents.spatial.selectors import (
 
 DEFAULT_SPACE_EDGES = "0,100,200,400,800,1600"
 DEFAULT_TIME_EDGES = "0,7,14,21,28,35"
-
-
 
 
 class _PeriodFilters(Schema):
@@ -50,11 +50,13 @@ class _PeriodFilters(Schema):
 
 
 class HotspotFilters(_PeriodFilters):
-    cell_m: int = Field(
-        CELL_M_DEFAULT,
+    cell_m: int | None = Field(
+        None,
         ge=CELL_M_MIN,
         le=CELL_M_MAX,
-        description=f"Side of a grid cell in metres ({CELL_M_MIN} to {CELL_M_MAX})",
+        description=f"Side of a grid cell in metres ({CELL_M_MIN} to {CELL_M_MAX}); by default "
+        f"{CELL_M_DEFAULT}, or {int(MIN_AGGREGATE_CELL_M)}, the least aggregate-only access "
+        "may ask for (docs/privacy.md)",
     )
 
 
@@ -90,8 +92,10 @@ class FeatureOut(Schema):
     geometry: GeometryOut
     properties: dict[str, Any] = Field(
         description=(
-            'kind "unit" (code, name) or "cell" (row, col, count, gi_z, p, q: the '
-            "Benjamini–Hochberg adjusted p, class: -3 to 3 for cold/hot at 99/95/90 %, label)"
+            'kind "unit" (code, name) or "cell" (row, col, count, suppressed, gi_z, p, q: the '
+            "Benjamini–Hochberg adjusted p, class: -3 to 3 for cold/hot at 99/95/90 %, label). "
+            "For aggregate-only access a count from 1 to 4 (or one that would give such a count "
+            'back) is null with "suppressed": true, and gi_z, p and q are null'
         )
     )
 
@@ -110,8 +114,24 @@ class HotspotsOut(Schema):
     features: list[FeatureOut]
     unit: str
     cell_m: int
-    mapped: int = Field(description="Incidents with a location, counted in the cells")
-    not_mapped: int = Field(description="Incidents without a location, not on the map")
+    detail: Literal["restricted", "read", "aggregate", "public"] = Field(
+        description="Your level of detail over the unit (docs/privacy.md)"
+    )
+    date_from: dt.date | None = Field(
+        description="First day counted: the first of its month for aggregate-only access"
+    )
+    date_to: dt.date | None = Field(
+        description="Last day counted: the last of its month for aggregate-only access"
+    )
+    mapped: int | None = Field(
+        description="Incidents with a location, counted in the cells; null where suppressed"
+    )
+    mapped_suppressed: bool
+    not_mapped: int | None = Field(
+        description="Incidents not on the map: without a location, or in a sensitive category "
+        "whose point you may not see in cells under 1 km; null where suppressed"
+    )
+    not_mapped_suppressed: bool
     grid: GridOut | None = Field(description="The study grid; null when nothing is mapped")
 
 

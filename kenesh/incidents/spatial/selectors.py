@@ -12,15 +12,23 @@ all cells. The map gets only the cells worth drawing: those holding incidents, t
 neighbours and any significant cell, so a sparse municipality at 100 m does not send a quarter
 of a million empty squares.
 
+Disclosure control (docs/privacy.md, :mod:`kenesh.core.disclosure`): aggregate-only viewers get
+cells of at least 1 km, whole months, no unit below a municipality, no cell count from 1 to 4
+(complementary suppression against the total, which the statistics publish) and no Gi* z, p or
+q (from which the counts could be solved back); the class of each cell stays. The points of
+incidents in a sensitive category go into cells under 1 km only for the police in scope, who
+may see them; for everyone else they are not mapped.
+
 Near repeats (:func:`near_repeat_table`): the Knox test of :mod:`kenesh.analytics.nearrepeat`
 on the incidents' UTM coordinates in metres and their dates as whole days.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,6 +38,7 @@ from django.utils.translation import ngettext
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from kenesh.analytics.disclosure import suppress_table
 from kenesh.analytics.grid import (
     CellGrid,
     cell_polygons,
@@ -39,12 +48,25 @@ from kenesh.analytics.grid import (
 )
 from kenesh.analytics.nearrepeat import KnoxResult, knox
 from kenesh.analytics.spatial import bh_adjusted, gi_star, hotspot_classes
+from kenesh.core.disclosure import (
+    MIN_AGGREGATE_CELL_M,
+    SMALL_COUNT,
+    Detail,
+    DisclosureRefused,
+    check_area,
+    check_cell_size,
+    min_cell_m,
+    suppresses,
+    suppresses_cells,
+    whole_months,
+)
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_at
 from kenesh.geo.geometry import boundary_vertices
-from kenesh.geo.models import AdministrativeUnit
+from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.geo.selectors import unit_get
-from kenesh.incidents.categories import Category
+from kenesh.incidents.categories import SENSITIVE_CATEGORIES, Category
+from kenesh.incidents.disclosure import incident_detail, sensitive_incidents
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 
 if TYPE_CHECKING:
@@ -105,16 +127,30 @@ def probability_text(p: float) -> str:
     return "< 0.0001" if p < 0.0001 else f"{p:.4f}"
 
 
+def hotspot_detail(user: User | AnonymousUser, unit: AdministrativeUnit) -> Detail:
+    """The level of detail of a hot spot map of ``unit`` for ``user``."""
+    return incident_detail(user, [unit])
+
+
+def default_cell_m(detail: Detail) -> int:
+    """The cell size a map starts with: 500 m, or the narrowest the level allows."""
+    return max(CELL_M_DEFAULT, int(min_cell_m(detail)))
+
+
 @dataclass(frozen=True)
 class HotspotCell:
+    """One cell of the map. ``count`` is None where it is suppressed; ``gi_z``, ``p`` and ``q``
+    are None for aggregate-only viewers."""
+
     row: int
     col: int
-    count: int
-    gi_z: float
-    p: float
-    q: float
+    count: int | None
+    gi_z: float | None
+    p: float | None
+    q: float | None
     hotspot_class: int
     ring: list[list[float]]  # closed (lon, lat) ring, counter-clockwise
+    suppressed: bool = False
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -124,11 +160,11 @@ class HotspotCell:
 
     @property
     def p_text(self) -> str:
-        return probability_text(self.p)
+        return "—" if self.p is None else probability_text(self.p)
 
     @property
     def q_text(self) -> str:
-        return probability_text(self.q)
+        return "—" if self.q is None else probability_text(self.q)
 
     @property
     def class_label(self) -> str:
@@ -137,17 +173,30 @@ class HotspotCell:
 
 @dataclass(frozen=True)
 class HotspotMap:
+    """The map. ``mapped`` and ``not_mapped`` are None where they are suppressed (small counts
+    of a sensitive category for aggregate-only viewers); ``date_from`` and ``date_to`` are the
+    dates counted (whole months for aggregate-only viewers)."""
+
     unit: AdministrativeUnit
     cell_m: int
     grid: CellGrid | None  # None when no incident has a location
     cells: list[HotspotCell]
-    mapped: int
-    not_mapped: int
+    mapped: int | None
+    not_mapped: int | None
     boundaries: list[AdministrativeUnit]
+    detail: Detail = Detail.RESTRICTED
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
     @property
     def significant_cells(self) -> list[HotspotCell]:
         return [cell for cell in self.cells if cell.hotspot_class != 0]
+
+    @property
+    def sensitive_not_mapped(self) -> bool:
+        """Whether incidents in a sensitive category are left off this map: their points go
+        into cells under 1 km only for the police in scope."""
+        return self.detail is not Detail.RESTRICTED and self.cell_m < MIN_AGGREGATE_CELL_M
 
 
 def _class_labels() -> dict[int, Any]:
@@ -167,11 +216,55 @@ def _class_labels() -> dict[int, Any]:
 CLASS_LABELS = _class_labels()
 
 
-def _located(filters: IncidentFilter, user: User | AnonymousUser) -> tuple[Any, int]:
+def _located(
+    filters: IncidentFilter, user: User | AnonymousUser, *, with_sensitive: bool
+) -> tuple[Any, int]:
+    """The incidents to map and how many are not: without a location, or (unless
+    ``with_sensitive``) in a sensitive category, whose point the viewer may not see."""
     incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
     located = incidents.filter(latitude__isnull=False, longitude__isnull=False)
-    not_mapped = incidents.filter(latitude__isnull=True).count()
-    return located, not_mapped
+    if not with_sensitive:
+        located = located.exclude(sensitive_incidents())
+    return located, incidents.count() - located.count()
+
+
+@dataclass(frozen=True)
+class _Withheld:
+    cells: set[int]  # indices into the occupied cells
+    mapped: bool
+    not_mapped: bool
+
+
+def _withheld(
+    detail: Detail, occupied: NDArray[np.int64], not_mapped: int, *, sensitive: bool
+) -> _Withheld:
+    """Which cell counts (and totals) an aggregate-only viewer does not get: cell counts from
+    1 to 4, and the totals' when small in a sensitive category (or for the public), with
+    complementary suppression. The total of all incidents (mapped and not) is assumed known:
+    the statistics publish it."""
+    if not suppresses_cells(detail) or occupied.size == 0:
+        return _Withheld(set(), False, False)
+    totals_primary = suppresses(detail, sensitive=sensitive)
+    table = np.zeros((2, occupied.size), dtype=np.int64)
+    table[0] = occupied
+    table[1, 0] = not_mapped
+    primary = np.zeros((3, occupied.size + 1), dtype=bool)
+    primary[0, :-1] = (occupied >= 1) & (occupied < SMALL_COUNT)
+
+    def small(value: int) -> bool:
+        return totals_primary and 1 <= value < SMALL_COUNT
+
+    mapped = int(occupied.sum())
+    primary[0, -1] = small(mapped)
+    primary[1, 0] = primary[1, -1] = small(not_mapped)
+    primary[2, -1] = small(mapped + not_mapped)
+    found = suppress_table(table, row_totals=True, column_totals=False, primary=primary)
+    assert found.row_totals_hidden is not None
+    return _Withheld(
+        {int(k) for k in np.flatnonzero(found.hidden[0])},
+        bool(found.row_totals_hidden[0]),
+        bool(found.hidden[1, 0] or found.row_totals_hidden[1]),
+    )
 
 
 def hotspot_map(
@@ -179,26 +272,57 @@ def hotspot_map(
     user: User | AnonymousUser,
     unit: AdministrativeUnit,
     filters: IncidentFilter,
-    cell_m: int,
+    cell_m: int | None = None,
 ) -> HotspotMap:
-    """Gi* hot and cold spots of the incidents the user may aggregate in ``unit``.
+    """Gi* hot and cold spots of the incidents the user may aggregate in ``unit``, under
+    disclosure control (see the module docstring). ``cell_m`` None: :func:`default_cell_m`.
 
     Raises :class:`AnalysisRefused` when the study grid exceeds :data:`MAX_GRID_CELLS` or the
-    cells to draw exceed :data:`MAX_MAP_CELLS` (choose larger cells).
+    cells to draw exceed :data:`MAX_MAP_CELLS` (choose larger cells), and when the request
+    asks for more detail than the user's level allows (cells under 1 km, a settlement).
     """
+    detail = hotspot_detail(user, unit)
+    if cell_m is None:
+        cell_m = default_cell_m(detail)
     if not CELL_M_MIN <= cell_m <= CELL_M_MAX:
         raise AnalysisRefused(
             "cell_m",
             _("The cell size must lie between %(min)d and %(max)d metres.")
             % {"min": CELL_M_MIN, "max": CELL_M_MAX},
         )
-    located, not_mapped = _located(filters, user)
+    try:
+        check_cell_size(detail, cell_m)
+        check_area(detail, below_municipality=unit.level == Level.SETTLEMENT)
+    except DisclosureRefused as exc:
+        raise AnalysisRefused(exc.field, exc.message) from exc
+    date_from, date_to = whole_months(detail, filters.date_from, filters.date_to)
+    filters = replace(filters, date_from=date_from, date_to=date_to)
+    located, not_mapped = _located(
+        filters, user, with_sensitive=detail is Detail.RESTRICTED or cell_m >= MIN_AGGREGATE_CELL_M
+    )
     points = np.asarray(list(located.values_list("longitude", "latitude")), dtype=np.float64)
     points = points.reshape(-1, 2)
     boundaries = [unit, *unit.descendants().filter(boundary__isnull=False)]
     boundaries = [candidate for candidate in boundaries if candidate.boundary]
     if points.shape[0] == 0:
-        return HotspotMap(unit, cell_m, None, [], 0, not_mapped, boundaries)
+        withheld = _withheld(
+            detail,
+            np.zeros(0, dtype=np.int64),
+            not_mapped,
+            sensitive=filters.category in SENSITIVE_CATEGORIES,
+        )
+        return HotspotMap(
+            unit,
+            cell_m,
+            None,
+            [],
+            0,
+            None if withheld.not_mapped else not_mapped,
+            boundaries,
+            detail,
+            date_from,
+            date_to,
+        )
     # The unit's own boundary widens the study area to the whole unit; it is added as extra
     # points that fix the grid's extent and are dropped before counting.
     extent = boundary_vertices([unit.boundary] if unit.boundary else [])
@@ -234,20 +358,43 @@ def hotspot_map(
         )
     rings = cell_polygons(grid, indices)
     rows, columns = np.divmod(indices, grid.n_cols)
+    occupied_cells = np.flatnonzero(occupied)
+    withheld = _withheld(
+        detail,
+        counts[occupied_cells].astype(np.int64),
+        not_mapped,
+        sensitive=filters.category in SENSITIVE_CATEGORIES,
+    )
+    hidden = {int(occupied_cells[k]) for k in withheld.cells}
+    # Gi* z and its p-values are affine in the window sums: with every cell's z the counts
+    # could be solved back, so aggregate-only viewers get the class only.
+    statistics = not detail.aggregate_only
     cells = [
         HotspotCell(
             row=int(rows[k]),
             col=int(columns[k]),
-            count=int(counts[index]),
-            gi_z=float(statistic.z[index]),
-            p=float(statistic.p[index]),
-            q=float(adjusted[index]),
+            count=None if int(index) in hidden else int(counts[index]),
+            gi_z=float(statistic.z[index]) if statistics else None,
+            p=float(statistic.p[index]) if statistics else None,
+            q=float(adjusted[index]) if statistics else None,
             hotspot_class=int(classes[index]),
             ring=np.round(rings[k], 7).tolist(),
+            suppressed=int(index) in hidden,
         )
         for k, index in enumerate(indices)
     ]
-    return HotspotMap(unit, cell_m, grid, cells, n, not_mapped, boundaries)
+    return HotspotMap(
+        unit,
+        cell_m,
+        grid,
+        cells,
+        None if withheld.mapped else n,
+        None if withheld.not_mapped else not_mapped,
+        boundaries,
+        detail,
+        date_from,
+        date_to,
+    )
 
 
 def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
@@ -272,6 +419,7 @@ def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
                 "row": cell.row,
                 "col": cell.col,
                 "count": cell.count,
+                "suppressed": cell.suppressed,
                 "gi_z": cell.gi_z,
                 "p": cell.p,
                 "q": cell.q,
@@ -287,8 +435,13 @@ def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
         "features": features,
         "unit": result.unit.code,
         "cell_m": result.cell_m,
+        "detail": result.detail.code,
+        "date_from": result.date_from,
+        "date_to": result.date_to,
         "mapped": result.mapped,
+        "mapped_suppressed": result.mapped is None,
         "not_mapped": result.not_mapped,
+        "not_mapped_suppressed": result.not_mapped is None,
         "grid": None
         if grid is None
         else {
@@ -432,7 +585,8 @@ def event_arrays(
     """The located incidents as UTM easting and northing in metres (the zone of their centre)
     and dates as day numbers (proleptic Gregorian ordinal); also the EPSG code and the number of
     incidents without a location. Events are in the order of their date, then registration."""
-    located, not_mapped = _located(filters, user)
+    # Pairs, not incidents: the Knox table stays as it is at every level (docs/privacy.md).
+    located, not_mapped = _located(filters, user, with_sensitive=True)
     # A fixed order (date, then registration) makes the permutations, and so the p-values,
     # reproducible for the same data.
     rows = list(

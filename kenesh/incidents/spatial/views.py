@@ -54,18 +54,23 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
         assert filters.unit is not None
         try:
             result = spatial.hotspot_map(
-                user=request.user, unit=filters.unit, filters=filters, cell_m=data["cell_m"]
+                user=request.user, unit=filters.unit, filters=filters, cell_m=data.get("cell_m")
             )
         except spatial.AnalysisRefused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            # A withheld count sorts as nothing: its place in the table must not tell it.
             listed = sorted(
-                (cell for cell in result.cells if cell.count or cell.hotspot_class),
-                key=lambda cell: (-cell.hotspot_class, -cell.count, cell.row, cell.col),
+                (
+                    cell
+                    for cell in result.cells
+                    if cell.count or cell.suppressed or cell.hotspot_class
+                ),
+                key=lambda cell: (-cell.hotspot_class, -(cell.count or 0), cell.row, cell.col),
             )
             query = {
                 "unit": filters.unit.code,
-                "cell_m": data["cell_m"],
+                "cell_m": result.cell_m,
                 **({"from": data["date_from"].isoformat()} if data.get("date_from") else {}),
                 **({"to": data["date_to"].isoformat()} if data.get("date_to") else {}),
                 **({"category": data["category"]} if data.get("category") else {}),

@@ -15,10 +15,14 @@
       box.appendChild(first);
       return box;
     }
-    first.textContent = properties.count + " " + incidentsLabel;
+    // A withheld count (aggregate-only access, docs/privacy.md) reads "<5", as on the page.
+    var count = properties.suppressed ? "<5" : String(properties.count);
+    first.textContent = count + " " + incidentsLabel;
     box.appendChild(first);
     var second = document.createElement("div");
-    second.textContent = properties.label + " (z = " + Number(properties.gi_z).toFixed(2) + ")";
+    second.textContent = properties.gi_z === null || properties.gi_z === undefined
+      ? properties.label
+      : properties.label + " (z = " + Number(properties.gi_z).toFixed(2) + ")";
     box.appendChild(second);
     return box;
   }
