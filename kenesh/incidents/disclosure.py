@@ -73,10 +73,19 @@ class PublishedTrend:
     detail: Detail
     series: list[PublishedSeries]
     total: PublishedSeries
+    blocks: _YearBlocks | None = None
 
     @property
     def any_suppressed(self) -> bool:
         return self.total.any_suppressed or any(one.any_suppressed for one in self.series)
+
+    def withholds(self, start: dt.date, end: dt.date, key: str | None = None) -> bool:
+        """Whether a count of the series ``key`` (the total by default) from ``start`` to
+        ``end`` is withheld: the months it touches must lie in the calendar years the
+        suppression was decided on (``by_month_over_years`` of :func:`publish_trend`)."""
+        if self.blocks is None:
+            return False
+        return self.blocks.period(key, start, end)
 
 
 def _whole(series: CountSeries) -> PublishedSeries:
@@ -205,6 +214,7 @@ def publish_trend(
         detail,
         [published(one.key, one) for one in trend.series],
         published(TOTAL, trend.total),
+        blocks,
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_safe
 from kenesh.core import periods
 from kenesh.core.access import access, requires
 from kenesh.core.charts import Series, bar_chart, line_chart
+from kenesh.core.disclosure import Detail, whole_months
 from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
@@ -27,6 +30,13 @@ from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.analysis import trends
 from kenesh.incidents.analysis.forms import CrimeFilterForm, EvaluationForm
 from kenesh.incidents.categories import Category
+from kenesh.incidents.disclosure import (
+    PublishedTrend,
+    full_years,
+    incident_detail,
+    publish_trend,
+    published_rates,
+)
 
 
 @dataclass(frozen=True)
@@ -39,9 +49,18 @@ class AreaFigures:
     yearly: trends.Trend | None
     change: trends.RateChange | None
     note: str | None
+    #: Rates per year as published (None where the year's count is withheld), and whether the
+    #: 12-month comparison is withheld (docs/privacy.md).
+    rates: list[float | None] = field(default_factory=list)
+    change_withheld: bool = False
+    published: PublishedTrend | None = None
+    detail: Detail = Detail.READ
+    over_years: Callable[[], trends.Trend] | None = None
 
     @property
     def ratio_text(self) -> str:
+        if self.change_withheld:
+            return "—"
         ratio = self.change.ratio if self.change else None
         if ratio is None or math.isnan(ratio.ratio):
             return "—"
@@ -49,7 +68,7 @@ class AreaFigures:
 
     @property
     def interval_text(self) -> str:
-        ratio = self.change.ratio if self.change else None
+        ratio = self.change.ratio if self.change and not self.change_withheld else None
         if ratio is None:
             return "—"
         upper = "∞" if math.isinf(ratio.upper) else f"{ratio.upper:.2f}"
@@ -89,11 +108,59 @@ def _area_figures(
     change = trends.rate_change(
         user=request.user, area=area, end=date_to, category=category, data_start=data_start
     )
-    return AreaFigures(kind, name, len(municipalities), yearly, change, yearly.rate_note)
+    # Disclosure control: the level over the municipalities counted; suppression is decided
+    # on the calendar years around everything shown, the 12-month windows included.
+    detail = incident_detail(request.user, municipalities)
+    over_years = _over_years(request, area, category, min(date_from, change.before.start), date_to)
+    published = publish_trend(
+        yearly, detail=detail, category=category, by_month_over_years=over_years
+    )
+    withheld = published.withholds(change.after.start, change.after.end) or published.withholds(
+        change.before.start, change.before.end
+    )
+    return AreaFigures(
+        kind,
+        name,
+        len(municipalities),
+        yearly,
+        change,
+        yearly.rate_note,
+        rates=published_rates(yearly.total.rates_per_year, published.total),
+        change_withheld=withheld,
+        published=published,
+        detail=detail,
+        over_years=over_years,
+    )
 
 
-def _trend_chart(monthly: trends.Trend, category: str, unit: AdministrativeUnit) -> Any:
-    shown = [one for one in monthly.series if category or one.total > 0]
+def _over_years(
+    request: HttpRequest,
+    area: AdministrativeUnit | None,
+    category: str,
+    first: dt.date,
+    last: dt.date,
+) -> Callable[[], trends.Trend]:
+    """The trend per month over the calendar years from ``first`` to ``last``, computed once
+    and only if asked for (when something may be suppressed)."""
+
+    @functools.cache
+    def compute() -> trends.Trend:
+        start, end = full_years(first, last)
+        return trends.trend(
+            user=request.user, area=area, date_from=start, date_to=end, category=category
+        )
+
+    return compute
+
+
+def _trend_chart(
+    monthly: trends.Trend, published: PublishedTrend, category: str, unit: AdministrativeUnit
+) -> Any:
+    shown = [
+        (one, counts)
+        for one, counts in zip(monthly.series, published.series, strict=True)
+        if category or one.total > 0
+    ]
     if not shown:
         return None
     labels = [periods.period_label(period) for period in monthly.periods]
@@ -109,9 +176,14 @@ def _trend_chart(monthly: trends.Trend, category: str, unit: AdministrativeUnit)
             "Line chart of the number of incidents per month from %(first)s to %(last)s, "
             "one line for %(what)s. The table below gives the figures per year."
         )
-        % {"first": labels[0], "last": labels[-1], "what": what},
+        % {"first": labels[0], "last": labels[-1], "what": what}
+        + (
+            " " + _("Months with fewer than 5 incidents of a sensitive category are left out.")
+            if published.any_suppressed
+            else ""
+        ),
         x_labels=labels,
-        series=[Series(str(one.label).capitalize(), one.counts) for one in shown],
+        series=[Series(str(one.label).capitalize(), counts.values) for one, counts in shown],
         y_label=_("incidents per month"),
         integers=True,
     )
@@ -124,11 +196,7 @@ def _comparison_chart(areas: list[AreaFigures], unit: AdministrativeUnit) -> Any
     first = with_rates[0].yearly
     assert first is not None
     years = [periods.period_label(period, mark_partial=True) for period in first.periods]
-    series = [
-        Series(area.name, area.yearly.total.rates_per_year)
-        for area in with_rates
-        if area.yearly is not None
-    ]
+    series = [Series(area.name, area.rates) for area in with_rates if area.yearly is not None]
     if all(value is None for one in series for value in one.values):
         return None
     return bar_chart(
@@ -172,6 +240,9 @@ def crime_page(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/analysis/crime_page.html", context, status=400)
     unit = municipalities[form.cleaned_data["unit"]]
     date_from, date_to = form.cleaned_data["period"]
+    # Aggregate-only access counts whole months (docs/privacy.md).
+    widened = whole_months(incident_detail(request.user, [unit]), date_from, date_to)
+    date_from, date_to = widened[0] or date_from, widened[1] or date_to
     category = form.cleaned_data.get("category") or ""
     data_start = trends.first_record(request.user)
 
@@ -227,15 +298,26 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             data_start=data_start,
         )
     )
-    shown_series = [one for one in yearly.series if category or one.total > 0]
+    own = areas[0]
+    assert own.published is not None and own.over_years is not None
+    published_yearly = own.published
+    published_monthly = publish_trend(
+        monthly, detail=own.detail, category=category, by_month_over_years=own.over_years
+    )
+    shown = [
+        (one, counts)
+        for one, counts in zip(yearly.series, published_yearly.series, strict=True)
+        if category or one.total > 0
+    ]
+    shown_series = [one for one, _counts in shown]
     year_rows = [
         {
             "period": period,
-            "counts": [one.counts[index] for one in shown_series],
-            "total": yearly.total.counts[index],
+            "counts": [counts.counts[index] for _one, counts in shown],
+            "total": published_yearly.total.counts[index],
             "label": periods.period_label(period, mark_partial=True),
             "population": yearly.population[index],
-            "rate": yearly.total.rates_per_year[index],
+            "rate": own.rates[index],
         }
         for index, period in enumerate(yearly.periods)
     ]
@@ -251,12 +333,14 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "yearly": yearly,
             "shown_series": shown_series,
             "year_rows": year_rows,
+            "detail": own.detail,
+            "suppressed": published_yearly.any_suppressed or published_monthly.any_suppressed,
             "areas": areas,
             "change": areas[0].change,
             "year_labels": [
                 periods.period_label(period, mark_partial=True) for period in yearly.periods
             ],
-            "trend_chart": _trend_chart(monthly, category, unit),
+            "trend_chart": _trend_chart(monthly, published_monthly, category, unit),
             "comparison_chart": _comparison_chart(areas, unit),
         }
     )
