@@ -20,4 +20,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+# The platform's own: the import jobs of every kind (kenesh.core.imports).
+api.add_router("/imports", "kenesh.core.imports.api.router")
 mount_api(api)

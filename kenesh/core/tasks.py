@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from kenesh.core.imports import import_jobs_sweep
+from kenesh.core.imports import import_job_execute, import_jobs_sweep
+
+
+@shared_task(name="imports.run")
+def import_run(job_id: int) -> str:
+    """Run a queued import job of any registered kind; returns its final status."""
+    return import_job_execute(job_id)
 
 
 @shared_task(name="core.import_jobs_sweep")

@@ -64,8 +64,8 @@ module = register(
             ("/incidents", "kenesh.incidents.imports.api.router"),
             ("/analytics", "kenesh.incidents.spatial.api.router"),
             ("/analytics", "kenesh.incidents.analysis.api.router"),
-            ("/imports", "kenesh.incidents.imports.api.jobs_router"),
         ),
         demo_loader="kenesh.incidents.demo.demo_module_load",
+        import_kinds=("kenesh.incidents.imports.spec.IMPORT_KIND",),
     )
 )

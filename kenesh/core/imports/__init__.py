@@ -1335,6 +1335,8 @@ class ImportKind:
     resource: Resource
     build: Callable[..., ImportSpec]
     allows_updates: bool = False
+    title: str | Promise = ""  # the upload page's heading ("Import incidents")
+    description: str | Promise = ""  # the upload page's introduction
     docs: str = "docs/import.md"  # where officials read about the sheet
     template_name: str = ""  # the template's file name without extension; default "<key>-template"
 
@@ -1396,6 +1398,108 @@ def uploader_unit_path(user: User | AnonymousUser | None, resource: Resource) ->
     return "/" + "".join(f"{code}/" for code in common if code)
 
 
+def import_start(
+    *,
+    kind: ImportKind,
+    actor: User,
+    filename: str,
+    content: bytes,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    mapping: dict[str, str] | None = None,
+    language: str = "ky",
+    enqueue: Callable[[int], object] | None = None,
+) -> ImportJob:
+    """Store an uploaded sheet of ``kind`` as a job carrying the unit of the uploader's scope,
+    and run it in the background once the transaction commits (in-process when no broker is
+    configured): the one way pages and the API start an import."""
+    from kenesh.core.tasks import import_run
+
+    job = import_job_create(
+        actor=actor,
+        kind=kind.key,
+        filename=filename,
+        content=content,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        mapping=mapping,
+        language=language,
+        unit_path=uploader_unit_path(actor, kind.resource),
+    )
+    run = enqueue or import_run.delay
+    transaction.on_commit(lambda: run(job.pk))
+    return job
+
+
+def import_job_execute(job_id: int) -> str:
+    """Run the queued job ``job_id`` with its kind's spec; returns its final status.
+
+    A web job always runs as its uploader; if that account is gone, as nobody (every row is
+    then outside any territory), never as the console's trusted operator."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.core.models import ImportJob, ImportStatus
+
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    try:
+        kind = import_kind(job.kind)
+    except LookupError:
+        with translation.override(job.language):
+            message = _("This kind of import is no longer available; nothing was written.")
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.QUEUED).update(
+            status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
+        )
+        return str(ImportStatus.FAILED)
+    spec = kind.spec(user=job.created_by or AnonymousUser(), job=job)
+    return str(import_job_run(job, spec).status)
+
+
+def import_job_for(
+    user: User | AnonymousUser | None, job_id: int, *, kind: ImportKind | None = None
+) -> ImportJob:
+    """A job as its page and API show it (the file, rejects and report left unread;
+    ``has_rejects_file`` and ``has_report_file`` annotated).
+
+    403 when the user may neither import nor see restricted data of any registered kind (of
+    ``kind`` if given); 404 when the job is not one they may see (:func:`import_jobs_visible_to`).
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from kenesh.core.models import ImportJob
+    from kenesh.core.permissions import Action
+    from kenesh.core.scope import allowed_anywhere
+
+    kinds = [kind] if kind is not None else list(import_kinds().values())
+    usable = [
+        k
+        for k in kinds
+        if allowed_anywhere(user, Action.WRITE, k.resource)
+        or allowed_anywhere(user, Action.RESTRICTED, k.resource)
+    ]
+    if not usable:
+        raise PermissionDenied
+    visible = models.Q(pk__in=[])
+    for usable_kind in usable:
+        visible |= import_jobs_visible_to(user, usable_kind)
+    job = (
+        ImportJob.objects.defer("content", "rejects", "report")
+        .annotate(
+            has_rejects_file=models.ExpressionWrapper(
+                models.Q(rejects__isnull=False), output_field=models.BooleanField()
+            ),
+            has_report_file=models.ExpressionWrapper(
+                models.Q(report__isnull=False), output_field=models.BooleanField()
+            ),
+        )
+        .filter(visible, pk=job_id)
+        .first()
+    )
+    if job is None:
+        raise Http404
+    return job
+
+
 def import_jobs_visible_to(user: User | AnonymousUser | None, kind: ImportKind) -> models.Q:
     """The jobs of ``kind`` whose report and rejects ``user`` may see: their own, and those
     uploaded in a unit where they have restricted access to the kind's resource."""
@@ -1430,11 +1534,14 @@ __all__ = [
     "differing_fields",
     "existing_keys",
     "import_job_create",
+    "import_job_execute",
+    "import_job_for",
     "import_job_run",
     "import_jobs_sweep",
     "import_jobs_visible_to",
     "import_kind",
     "import_kinds",
+    "import_start",
     "open_sheet",
     "report_chunks",
     "run_import",

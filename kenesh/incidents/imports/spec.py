@@ -20,20 +20,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from kenesh.core.imports import (
     BatchOutcome,
     Column,
+    ImportKind,
     ImportSpec,
     InstanceFactory,
     ParsedRow,
     bulk_insert,
-    import_job_create,
+    differing_fields,
+    existing_keys,
+    import_start,
     parse_bool,
     parse_choice,
     parse_date,
@@ -63,6 +64,8 @@ if TYPE_CHECKING:
     from kenesh.accounts.models import User
 
 KIND = "incidents"
+# A settlement code of no unit, read for a user: refused in build() as one outside the area.
+UNKNOWN_SETTLEMENT = object()
 COUNT_MAX = 32767  # PositiveSmallIntegerField on every database
 
 
@@ -181,24 +184,35 @@ class IncidentImport(ImportSpec):
         ]
         return columns
 
+    # With a user, a code outside their territory and a code of no unit get the same message
+    # (as the API's 404): the report must not tell which codes exist elsewhere. The console's
+    # trusted operator is told which it is. A settlement is judged in build(), once the row's
+    # municipality is known to be theirs: a row outside their territory reports that alone,
+    # whatever its settlement code.
+
     def _municipality(self, code: str) -> AdministrativeUnit:
         unit = self._unit(code)
-        if unit is None:
-            raise ValidationError(_("No municipality has this code."))
         if self.user is not None:
-            if unit.path not in self._writable:
-                self._writable[unit.path] = allowed(
-                    self.user, Action.WRITE, Resource.INCIDENTS, unit.path
-                )
-            if not self._writable[unit.path]:
+            if unit is None or not self._may_write(unit):
                 raise ValidationError(_("This municipality is not in your territory."))
+        elif unit is None:
+            raise ValidationError(_("No municipality has this code."))
         return unit
 
-    def _settlement(self, code: str) -> AdministrativeUnit:
+    def _settlement(self, code: str) -> AdministrativeUnit | object:
         unit = self._unit(code)
         if unit is None:
+            if self.user is not None:
+                return UNKNOWN_SETTLEMENT
             raise ValidationError(_("No settlement has this code."))
         return unit
+
+    def _may_write(self, unit: AdministrativeUnit) -> bool:
+        if unit.path not in self._writable:
+            self._writable[unit.path] = allowed(
+                self.user, Action.WRITE, Resource.INCIDENTS, unit.path
+            )
+        return self._writable[unit.path]
 
     def _unit(self, code: str) -> AdministrativeUnit | None:
         if not (code.isascii() and code.isdigit()):  # SOATE codes are digits
@@ -220,6 +234,10 @@ class IncidentImport(ImportSpec):
     def build(self, values: dict[str, Any], present: frozenset[str]) -> tuple[Any, dict[str, str]]:
         unit = values.pop("municipality")
         settlement = values.pop("settlement")
+        if settlement is UNKNOWN_SETTLEMENT or (
+            settlement is not None and self.user is not None and not self._may_write(settlement)
+        ):
+            return None, {"settlement": _("The settlement must lie in the municipality.")}
         iccs = values.pop("iccs_code")
         values["unit_id"] = unit.pk
         values["settlement_id"] = settlement.pk if settlement is not None else None
@@ -243,7 +261,11 @@ class IncidentImport(ImportSpec):
     def write(self, rows: list[ParsedRow], present: frozenset[str]) -> BatchOutcome:
         outcome = BatchOutcome()
         compared = [c.target for c in self.columns if c.key in present and c.key != "external_ref"]
-        found = _registered({(row.obj.unit_id, row.obj.external_ref) for row in rows})
+        found = existing_keys(
+            Incident,
+            ("unit_id", "external_ref"),
+            [(r.obj.unit_id, r.obj.external_ref) for r in rows],
+        )
         existing: dict[tuple[int, str], Incident] = {}
         if found:
             for registered in Incident.objects.filter(pk__in=found.values()).only(
@@ -265,7 +287,7 @@ class IncidentImport(ImportSpec):
                     (row, "external_ref", _("This external reference appears earlier in the file."))
                 )
             elif before is not None:
-                if _same(before, incident, compared):
+                if not differing_fields(before, incident, compared):
                     outcome.unchanged += 1
                 else:
                     outcome.refused.append(
@@ -285,51 +307,6 @@ class IncidentImport(ImportSpec):
         return outcome
 
 
-REGISTERED_SQL = (
-    "SELECT unit_id, external_ref, id FROM ("
-    "SELECT k.unit_id, k.external_ref, ("
-    "SELECT i.id FROM {table} i "
-    "WHERE i.unit_id = k.unit_id AND i.external_ref = k.external_ref "
-    "AND i.external_ref <> '') AS id "
-    "FROM unnest(%s::bigint[], %s::text[]) AS k(unit_id, external_ref)"
-    ") AS found WHERE id IS NOT NULL"
-)
-
-
-def _registered(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
-    """The ids of the incidents already registered under these (unit id, external reference).
-
-    One query per batch. "<> ''" repeats the unique index's condition so the planner may use
-    that partial index.
-    """
-    if connection.vendor == "postgresql":
-        # The keys as two arrays, each looked up by a subquery: one probe of the unique index
-        # per key, whatever the planner believes about a table this transaction is filling
-        # (its statistics are stale: a join turns into a scan of the whole table per batch).
-        table = connection.ops.quote_name(Incident._meta.db_table)
-        units = [unit_id for unit_id, _ref in keys]
-        references = [ref for _unit_id, ref in keys]
-        connection.ensure_connection()
-        # A server-side binding cursor: Django's client-side binding would quote a thousand
-        # references into the SQL text in Python, which costs more than the query.
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(
-                REGISTERED_SQL.format(table=table),
-                [units, references],
-            )
-            return {(unit_id, ref): pk for unit_id, ref, pk in cursor.fetchall()}
-    refs_by_unit: dict[int, list[str]] = {}
-    for unit_id, ref in keys:
-        refs_by_unit.setdefault(unit_id, []).append(ref)
-    lookup = Q()
-    for unit_id, refs in refs_by_unit.items():
-        lookup |= Q(unit_id=unit_id, external_ref__in=refs)
-    rows = Incident.objects.filter(lookup).exclude(external_ref="").order_by()
-    return {
-        (unit_id, ref): pk for unit_id, ref, pk in rows.values_list("unit_id", "external_ref", "pk")
-    }
-
-
 JUVENILE_OFFENDER_FIELDS = [
     name for name in PEOPLE_FIELDS if name.startswith("offenders") and name.endswith(JUVENILE_BANDS)
 ]
@@ -340,24 +317,13 @@ def juvenile(values: dict[str, Any]) -> int:
     return sum([values[name] for name in JUVENILE_OFFENDER_FIELDS])
 
 
-def _same(before: Incident, after: Incident, fields: list[str]) -> bool:
-    for name in fields:
-        old, new = getattr(before, name), getattr(after, name)
-        if isinstance(old, float) and isinstance(new, float):
-            if abs(old - new) > 1e-9:
-                return False
-        elif old != new:
-            return False
-    return True
-
-
 # -------------------------------------------------------------------------------------------
 # Jobs
 
 
 def incident_import_start(
     *,
-    actor: User | None,
+    actor: User,
     filename: str,
     content: bytes,
     skip_invalid: bool = False,
@@ -367,23 +333,34 @@ def incident_import_start(
     enqueue: Callable[[int], object] | None = None,
 ) -> ImportJob:
     """Store an uploaded incident sheet as a job and run it in the background once the
-    transaction commits (in-process when no broker is configured)."""
-    from kenesh.incidents.tasks import incident_import_run
-
-    job = import_job_create(
+    transaction commits (:func:`kenesh.core.imports.import_start` with this kind)."""
+    return import_start(
+        kind=IMPORT_KIND,
         actor=actor,
-        kind=KIND,
         filename=filename,
         content=content,
         skip_invalid=skip_invalid,
         dry_run=dry_run,
-        mapping=dict(mapping.mapping) if mapping is not None else {},
+        mapping=dict(mapping.mapping) if mapping is not None else None,
         language=language,
+        enqueue=enqueue,
     )
-    run = enqueue or incident_import_run.delay
-    transaction.on_commit(lambda: run(job.pk))
-    return job
 
 
-def incident_mappings() -> list[ImportMapping]:
-    return list(ImportMapping.objects.filter(kind=KIND))
+IMPORT_KIND = ImportKind(
+    key=KIND,
+    label=_l("incidents"),
+    title=_l("Import incidents"),
+    description=_l(
+        "Upload a CSV or XLSX sheet with one incident per row. Every row is checked first; the "
+        "report lists each bad row with its line, column and reason. Rows already registered "
+        "(same municipality and external reference) are left as they are, so importing the same "
+        "file twice changes nothing."
+    ),
+    resource=Resource.INCIDENTS,
+    build=IncidentImport,
+    # The register is corrected record by record, where each change is audited.
+    allows_updates=False,
+    docs="docs/import.md",
+    template_name="incidents-template",
+)

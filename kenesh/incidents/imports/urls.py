@@ -1,12 +1,9 @@
-"""The import pages, under /incidents/import/ (names ``incidents:import:<name>``)."""
+"""The import pages, under /incidents/import/ (names ``incidents:import:<name>``): the
+platform's pages of every kind (kenesh.core.imports.views) for the incident sheet."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver
 
-from kenesh.incidents.imports import views
+from kenesh.core.imports.views import kind_urlpatterns
+from kenesh.incidents.imports.spec import IMPORT_KIND
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("", views.upload_page, name="upload"),
-    path("template.<str:fmt>", views.template_download, name="template"),
-    path("<int:job_id>/", views.job_page, name="job"),
-    path("<int:job_id>/rejects.csv", views.rejects_download, name="rejects"),
-]
+urlpatterns: list[URLPattern | URLResolver] = [*kind_urlpatterns(IMPORT_KIND)]

@@ -1,4 +1,4 @@
-"""The upload form of the incident import page."""
+"""The upload form of an import page (any kind)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
 from kenesh.core.models import ImportMapping
-from kenesh.incidents.imports.spec import KIND
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MODES = [
@@ -18,7 +17,19 @@ MODES = [
 ]
 
 
-class IncidentImportForm(BootstrapFormMixin, forms.Form):
+def check_upload_size(size: int | None) -> str | None:
+    """Why an uploaded file cannot be taken by its size, or ``None`` (pages and API alike)."""
+    if not size:
+        return str(_("The file is empty."))
+    if size > MAX_UPLOAD_BYTES:
+        return str(_("The file is larger than 50 MB."))
+    return None
+
+
+class ImportUploadForm(BootstrapFormMixin, forms.Form):
+    """A sheet to import as ``kind``: the file, what to do with bad rows, a dry run, and one of
+    the kind's saved header mappings."""
+
     file = forms.FileField(
         label=_("File"),
         help_text=_("CSV or XLSX with the columns of the template; at most 50 MB."),
@@ -38,15 +49,14 @@ class IncidentImportForm(BootstrapFormMixin, forms.Form):
         help_text=_("A saved mapping for a sheet whose headers differ from the template."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].queryset = ImportMapping.objects.filter(kind=KIND)  # type: ignore[attr-defined]
+        self.fields["mapping"].queryset = ImportMapping.objects.filter(kind=kind)  # type: ignore[attr-defined]
         self.fields["mode"].widget.attrs["class"] = "form-check-input"
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."))
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        problem = check_upload_size(upload.size)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
