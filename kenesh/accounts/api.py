@@ -16,12 +16,14 @@ from ninja.errors import HttpError
 from kenesh.accounts.schemas import MeOut, TokenIn, TokenOut
 from kenesh.accounts.selectors import user_roles
 from kenesh.accounts.services import token_create
+from kenesh.core.access import AUTHENTICATED, PUBLIC, api_access
 from kenesh.core.api import ErrorOut, responses
 
 router = Router(tags=["accounts"])
 
 
 @router.get("/me", response=responses(MeOut), summary="The user making the request")
+@api_access(AUTHENTICATED)
 def me(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     return {
@@ -62,6 +64,7 @@ def _locked_out(request: HttpRequest) -> NoReturn:
     response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="Exchange a username and password for an API token",
 )
+@api_access(PUBLIC)
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     _refuse_unreadable_form(request)
     try:

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import audit_entries, audit_object_types
+from kenesh.core.access import access, requires
 from kenesh.core.models import AuditAction
 from kenesh.core.pages import paginate_page, query_without_page, render_page_or_fragment
 from kenesh.core.permissions import Action, Resource
@@ -23,6 +24,7 @@ def _date(value: str) -> dt.date | None:
         return None
 
 
+@access(requires(Resource.ACCOUNTS, Action.READ))
 @require_safe
 @login_required
 def audit_log_page(request: HttpRequest) -> HttpResponse:

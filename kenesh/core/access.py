@@ -6,14 +6,14 @@ with one of:
 * :func:`requires` — a role permission (an action on a resource of the role table in
   :mod:`kenesh.core.permissions`); the view's own scope check (404 outside the user's area, 403
   in it without the role) still runs inside the view;
-* :data:`AUTHENTICATED` — any signed-in user (the dashboard, logging out, who am I);
-* :data:`PUBLIC` — no login (the login page, the health check, the API's own documents);
+* :data:`AUTHENTICATED` — any signed-in user (the dashboard, who am I);
+* :data:`PUBLIC` — no login (logging in and out, the health check, the API's documents);
 * :func:`signed` — a webhook whose body carries an HMAC signature with a shared secret;
 * :data:`STAFF` — the Django admin, which has its own staff login and model permissions.
 
 :func:`endpoints` walks the project's URL configuration, ninja's API included (one entry per
 operation), and pairs each with its declaration; the permission sweep
-(``kenesh/core/tests/test_permission_sweep.py``) fails on any entry without one and checks the
+(``kenesh/portal/tests/test_permission_sweep.py``) fails on any entry without one and checks the
 declared behaviour with small per-test users. docs/adr/0008-access-declarations.md says why.
 """
 
@@ -38,7 +38,6 @@ from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
 
 from kenesh.core.permissions import Action, Resource
-from kenesh.core.scope import require_anywhere
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -153,13 +152,13 @@ class SignedRequest:
 
 
 def access(declaration: Access) -> Callable[[F], F]:
-    """Declare (and enforce the entry to) a Django view.
+    """Declare a Django view's access, and check what can be checked before the view runs.
 
-    Permission pages send anonymous visitors to the login page and answer 403 to users whose
-    roles nowhere allow the declared action (or, with an aggregate-only variant, aggregates);
-    the view itself still checks scope for the object or unit it shows. Authenticated pages
-    need a login; signed webhooks refuse a request without a valid signature (403); public
-    pages and the admin pass through.
+    Permission and authenticated pages send anonymous visitors to the login page; signed
+    webhooks refuse a request without a valid signature (403); public pages and the admin pass
+    through. The permission itself stays with the view: scope comes first (an object outside the
+    user's area is 404 whatever their role, ADR 0001), so only the view, knowing the object, can
+    tell 404 from 403. The permission sweep holds every view to its declaration.
     """
 
     def decorate(view: F) -> F:
@@ -169,10 +168,6 @@ def access(declaration: Access) -> Callable[[F], F]:
             if kind in (AccessKind.PERMISSION, AccessKind.AUTHENTICATED):
                 if not request.user.is_authenticated:
                     return redirect_to_login(request.get_full_path())
-                if kind is AccessKind.PERMISSION:
-                    assert declaration.resource is not None
-                    assert declaration.entry_action is not None
-                    require_anywhere(request.user, declaration.entry_action, declaration.resource)
             elif kind is AccessKind.SIGNED:
                 assert declaration.secret_setting is not None
                 if not signature_valid(request, declaration.secret_setting):
@@ -190,7 +185,7 @@ def api_access(declaration: Access) -> Callable[[F], F]:
     """Declare a django-ninja operation's access (above or below ``@router.<method>``).
 
     It only records: ninja authenticates before the operation runs (401), and the operation
-    checks permission and scope itself. It does not wrap the function, whose signature ninja
+    checks scope and permission itself. It does not wrap the function, whose signature ninja
     reads.
     """
 

@@ -9,7 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from kenesh.core.access import PUBLIC, access
 
+
+@access(PUBLIC)
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -25,6 +28,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@access(PUBLIC)
 @csrf_exempt  # nothing happens here; a session PATCH must get the JSON 404, not a CSRF page
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kenesh.accounts.selectors import acting_user
+from kenesh.core.access import api_access, requires
 from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import check_allowed
@@ -41,6 +42,7 @@ def _organisation_in_group_unit(user: Any, pk: int, group_unit_id: int) -> Organ
 
 
 @router.get("/organisations", response=responses(Page[OrganisationOut]), summary="Organisations")
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def organisations(
     request: HttpRequest, page: PageQuery, filters: Query[OrganisationFilters]
 ) -> dict[str, Any]:
@@ -54,6 +56,7 @@ def organisations(
 @router.post(
     "/organisations", response=responses(OrganisationOut, 201), summary="Register an organisation"
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Any]:
     data = payload.dict()
     data["unit"] = unit_for_write(
@@ -68,6 +71,7 @@ def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status
     response=responses(OrganisationOut),
     summary="One organisation",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
     return selectors.organisation_get(user=request.user, pk=organisation_id)
 
@@ -77,6 +81,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
     response=responses(OrganisationOut),
     summary="Change an organisation",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def organisation_update(
     request: HttpRequest, organisation_id: int, payload: OrganisationPatch
 ) -> Any:
@@ -91,6 +96,7 @@ def organisation_update(
 
 
 @router.get("/working-groups", response=responses(Page[WorkingGroupOut]), summary="Working groups")
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def working_groups(
     request: HttpRequest, page: PageQuery, filters: Query[WorkingGroupFilters]
 ) -> dict[str, Any]:
@@ -103,6 +109,7 @@ def working_groups(
     response=responses(WorkingGroupOut, 201),
     summary="Form the working group of a municipality",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> Status[Any]:
     unit = unit_for_write(user=request.user, code=payload.unit, resource=Resource.ORGANISATIONS)
     data: dict[str, Any] = {
@@ -121,6 +128,7 @@ def working_group_create(request: HttpRequest, payload: WorkingGroupIn) -> Statu
 @router.get(
     "/working-groups/{group_id}", response=responses(WorkingGroupOut), summary="One working group"
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def working_group_detail(request: HttpRequest, group_id: int) -> WorkingGroup:
     return selectors.working_group_get(user=request.user, pk=group_id)
 
@@ -130,6 +138,7 @@ def working_group_detail(request: HttpRequest, group_id: int) -> WorkingGroup:
     response=responses(WorkingGroupOut),
     summary="Change a working group",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def working_group_update(
     request: HttpRequest, group_id: int, payload: WorkingGroupPatch
 ) -> WorkingGroup:
@@ -149,6 +158,7 @@ def working_group_update(
     response=responses(Page[MemberOut]),
     summary="Members of a working group",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) -> dict[str, Any]:
     group = selectors.working_group_get(user=request.user, pk=group_id)
     return paginate(selectors.membership_list(working_group=group), page)
@@ -159,6 +169,7 @@ def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) 
     response=responses(MemberOut, 201),
     summary="Add a member to a working group",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def working_group_member_add(request: HttpRequest, group_id: int, payload: MemberIn) -> Status[Any]:
     group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
     if (payload.person_id is None) == (payload.person is None):
@@ -207,6 +218,7 @@ def working_group_member_add(request: HttpRequest, group_id: int, payload: Membe
     response=responses(MemberOut),
     summary="One member of a working group",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.READ))
 def working_group_member_detail(
     request: HttpRequest, group_id: int, membership_id: int
 ) -> Membership:
@@ -219,6 +231,7 @@ def working_group_member_detail(
     response=responses(MemberOut),
     summary="Change or end a membership",
 )
+@api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def working_group_member_update(
     request: HttpRequest, group_id: int, membership_id: int, payload: MemberPatch
 ) -> Membership:

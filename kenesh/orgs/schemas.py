@@ -89,7 +89,9 @@ class WorkingGroupOut(Schema):
 
     @staticmethod
     def resolve_member_count(obj: WorkingGroup) -> int:
-        return int(getattr(obj, "member_count", None) or obj.memberships.count())
+        # The selectors annotate the count; 0 is a count too (not a reason to query per row).
+        annotated = getattr(obj, "member_count", None)
+        return int(annotated if annotated is not None else obj.memberships.count())
 
 
 class WorkingGroupIn(InputSchema):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import acting_user
+from kenesh.core.access import access, requires
 from kenesh.core.pages import (
     form_changes,
     form_status,
@@ -34,6 +35,7 @@ def _form_errors_from(form: object, exc: ValidationError) -> None:
     form.add_error(None, exc)  # type: ignore[attr-defined]
 
 
+@access(requires(Resource.ORGANISATIONS, Action.READ))
 @require_safe
 @login_required
 def organisation_list_page(request: HttpRequest) -> HttpResponse:
@@ -56,6 +58,7 @@ def organisation_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@access(requires(Resource.ORGANISATIONS, Action.READ))
 @require_safe
 @login_required
 def organisation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -70,6 +73,7 @@ def organisation_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organisation_detail.html", context)
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def organisation_create_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS)
@@ -90,6 +94,7 @@ def organisation_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/organisation_form.html", {"form": form}, status=form_status(form))
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     organisation = selectors.organisation_get(user=request.user, pk=pk, action=Action.WRITE)
@@ -109,6 +114,7 @@ def organisation_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/organisation_form.html", context, status=form_status(form))
 
 
+@access(requires(Resource.ORGANISATIONS, Action.READ))
 @require_safe
 @login_required
 def working_group_list_page(request: HttpRequest) -> HttpResponse:
@@ -123,6 +129,7 @@ def working_group_list_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@access(requires(Resource.ORGANISATIONS, Action.READ))
 @require_safe
 @login_required
 def working_group_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -135,6 +142,7 @@ def working_group_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/working_group_detail.html", context)
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def working_group_create_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.WRITE, Resource.ORGANISATIONS)
@@ -152,6 +160,7 @@ def working_group_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "orgs/working_group_form.html", {"form": form}, status=form_status(form))
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
@@ -173,6 +182,7 @@ def working_group_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/working_group_form.html", context, status=form_status(form))
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)
@@ -195,6 +205,7 @@ def member_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "orgs/member_form.html", context, status=form_status(form))
 
 
+@access(requires(Resource.ORGANISATIONS, Action.WRITE))
 @login_required
 def member_edit_page(request: HttpRequest, pk: int, membership_pk: int) -> HttpResponse:
     group = selectors.working_group_get(user=request.user, pk=pk, action=Action.WRITE)

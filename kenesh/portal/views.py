@@ -7,10 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from kenesh.core.access import AUTHENTICATED, access
 from kenesh.core.modules import dashboard_panels_for
 from kenesh.portal.selectors import dashboard_for
 
 
+@access(AUTHENTICATED)
 @require_safe
 @login_required
 def home(request: HttpRequest) -> HttpResponse:

@@ -11,7 +11,9 @@ from ninja import Query, Router
 from ninja.decorators import decorate_view
 from ninja.errors import ValidationError
 
+from kenesh.core.access import api_access, requires
 from kenesh.core.api import responses
+from kenesh.core.permissions import Action, Resource
 from kenesh.incidents.filters import IncidentFilter
 from kenesh.incidents.spatial import selectors as spatial
 from kenesh.incidents.spatial.schemas import (
@@ -49,6 +51,7 @@ def _filters(request: HttpRequest, query: HotspotFilters | NearRepeatFilters) ->
 # Compressed: a map of a municipality is a few hundred cells of repetitive GeoJSON (about a
 # fifth of the size gzipped). Safe from BREACH: the answer holds no secret and echoes no input.
 @decorate_view(gzip_page)
+@api_access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 def hotspots(request: HttpRequest, query: Query[HotspotFilters]) -> dict[str, Any]:
     filters = _filters(request, query)
     assert filters.unit is not None
@@ -67,6 +70,7 @@ def hotspots(request: HttpRequest, query: Query[HotspotFilters]) -> dict[str, An
     summary="Near repeats: Knox test by distance and time band",
     url_name="near_repeat",
 )
+@api_access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 def near_repeat(request: HttpRequest, query: Query[NearRepeatFilters]) -> dict[str, Any]:
     try:
         space_edges = spatial.parse_edges(

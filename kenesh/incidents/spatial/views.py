@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from kenesh.core.access import access, requires
 from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
@@ -43,6 +44,7 @@ def _filters(request: HttpRequest, data: dict[str, Any]) -> IncidentFilter:
     )
 
 
+@access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 @require_safe
 @login_required
 def hotspots_page(request: HttpRequest) -> HttpResponse:
@@ -86,6 +88,7 @@ def hotspots_page(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/analysis/hotspots.html", context)
 
 
+@access(requires(Resource.INCIDENTS, Action.AGGREGATE))
 @require_safe
 @login_required
 def near_repeat_page(request: HttpRequest) -> HttpResponse:
