@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from kenesh.core.masking import MASK, masked_value
+from kenesh.core.masking import MASK, hidden_fields, masked_value
 
 register = template.Library()
 
@@ -19,3 +19,12 @@ def masked(context: template.Context, obj: Any, field: str) -> Any:
     if value is None and getattr(obj, field, None) is not None:
         return MASK
     return value
+
+
+@register.simple_tag(takes_context=True)
+def visible(context: template.Context, obj: Any, field: str) -> bool:
+    """``{% visible obj "latitude" as shown %}``: whether the request's user may see the field
+    of this object (False for a field restricted here, such as the point of an incident in a
+    sensitive category for anyone but the police in scope)."""
+    request = context.get("request")
+    return field not in hidden_fields(getattr(request, "user", None), obj)

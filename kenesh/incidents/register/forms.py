@@ -10,7 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
-from kenesh.core.masking import may_see_restricted, restricted_fields
+from kenesh.core.masking import hidden_fields
 from kenesh.core.permissions import Action, Resource
 from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.incidents.categories import Category
@@ -167,9 +167,10 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
         if not self.instance.pk and len(units[:2]) == 1:
             self.fields["unit"].initial = units[0].pk  # an officer of one municipality
         self.fields["settlement"].queryset = settlements.order_by("code")  # type: ignore[attr-defined]
-        if self.instance.pk and not may_see_restricted(user, self.instance):
-            for name in restricted_fields(Incident):
-                del self.fields[name]
+        if self.instance.pk:
+            # Masking declared on the model: what this user may not see is not on the form.
+            for name in hidden_fields(user, self.instance):
+                self.fields.pop(name, None)
         for name in PEOPLE_FIELDS:
             field = self.fields[name]
             field.required = False

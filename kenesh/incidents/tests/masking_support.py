@@ -1,0 +1,67 @@
+"""What masking tests need of the incident register: an incident whose every restricted value
+is a sentinel string or number, and the viewers who must not see any of them.
+
+Any rendering of the incident (an API answer, a page, an export file, an import report, an
+audit entry) can be searched for the sentinels with :func:`leaks`: the export formats call it
+on their files, the schema sweep (kenesh/portal/tests/test_masking_sweep.py) on every API
+schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kenesh.accounts.models import User
+from kenesh.accounts.tests.factories import UserFactory
+from kenesh.core.masking import declared_restricted
+from kenesh.core.permissions import Action, Resource, Role, role_allows
+from kenesh.geo.models import AdministrativeUnit
+from kenesh.geo.tests.factories import MunicipalityFactory
+from kenesh.incidents.models import Incident
+from kenesh.incidents.tests.factories import IncidentFactory
+
+#: The restricted values of :func:`sensitive_incident`, as they appear in any rendering.
+SENTINELS = {
+    "narrative": "SENTINEL-NARRATIVE-7f3a",
+    "reporter_name": "SENTINEL-REPORTER-7f3a",
+    "reporter_contact": "SENTINEL-CONTACT-7f3a",
+    "latitude": 42.3456789,
+    "longitude": 78.2345678,
+}
+
+
+def sensitive_incident(unit: AdministrativeUnit | None = None, **fields: Any) -> Incident:
+    """A sexual assault (ICCS 0301: its location is restricted too) whose every restricted
+    field holds a sentinel."""
+    assert set(SENTINELS) == declared_restricted(Incident), "a sentinel for each restricted field"
+    return IncidentFactory(
+        unit=unit or MunicipalityFactory(),
+        iccs_id="0301",
+        **{**SENTINELS, **fields},
+    )
+
+
+def leaks(text: str) -> list[str]:
+    """The restricted fields whose sentinel appears in ``text``."""
+    return [name for name, value in SENTINELS.items() if str(value) in text]
+
+
+def viewers_without_restricted(unit: AdministrativeUnit) -> dict[str, User | None]:
+    """Everyone who must see no restricted value of an incident in ``unit``: each role of the
+    table lacking ``restricted`` on incidents, held at the unit; the police of another
+    municipality; a user without a role; and the anonymous visitor (None)."""
+    viewers: dict[str, User | None] = {
+        role.value: UserFactory(role=role, unit=unit)
+        for role in Role
+        if not role_allows(role, Action.RESTRICTED, Resource.INCIDENTS)
+    }
+    viewers["police elsewhere"] = UserFactory(role=Role.POLICE_OFFICER)
+    viewers["no role"] = UserFactory(role=None)
+    viewers["anonymous"] = None
+    return viewers
+
+
+def police_of(unit: AdministrativeUnit) -> User:
+    """A viewer who sees every restricted value: the positive control of a masking test."""
+    user: User = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
+    return user
