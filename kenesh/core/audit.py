@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -130,3 +131,44 @@ def audit_update(actor: User | None, obj: models.Model, before: Snapshot) -> Aud
 def audit_delete(actor: User | None, obj: models.Model) -> AuditEntry:
     before = snapshot(obj)
     return _record(actor, AuditAction.DELETE, obj, {k: [v, None] for k, v in before.items()})
+
+
+def audit_export(
+    actor: User | None,
+    *,
+    kind: str,
+    fmt: str,
+    model: str,
+    filters: Mapping[str, Any],
+    rows: int,
+    columns: Sequence[str],
+    unit_path: str = "",
+    channel: str = "",
+) -> AuditEntry:
+    """One entry per export (kenesh.core.exports): who, which kind in which format, with which
+    filters, how many rows and which columns (so the log shows who took restricted columns),
+    through which channel (API, page or command line). Nothing of the rows themselves.
+
+    ``model`` is ``app_label.model_name`` of what was exported.
+    """
+    app_label, _dot, model_name = model.partition(".")
+    plain_filters = {str(name): _plain(value) for name, value in filters.items()}
+    details = {
+        "kind": kind,
+        "format": fmt,
+        "filters": plain_filters,
+        "rows": rows,
+        "columns": list(columns),
+        "channel": channel,
+    }
+    return AuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_username=actor.get_username() if actor is not None else "",
+        action=AuditAction.EXPORT,
+        app_label=app_label,
+        model=model_name,
+        object_id="",
+        object_repr=f"{kind} ({fmt}): {rows} rows"[:200],
+        unit_path=unit_path,
+        changes={name: [None, value] for name, value in details.items()},
+    )

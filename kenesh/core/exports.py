@@ -37,20 +37,31 @@ import decimal
 import io
 import json
 import math
+import os
 import re
 import tempfile
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import IO, Any
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.db import models
+from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.formulas import escape_cell
+from kenesh.core.masking import mask, restricted_fields
+from kenesh.core.permissions import Action, Resource
+from kenesh.core.scope import allowed_anywhere, resource_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.accounts.models import User
 
 Row = Mapping[str, Any]
 
@@ -303,22 +314,38 @@ _TEXT_OF: dict[ValueType, Callable[[Any], str]] = {
 }
 
 
-Formatter = tuple[str, Typer, Callable[[Any], Any]]
+Formatter = tuple[str, type | None, Typer, Callable[[Any], Any]]
+
+# Values of exactly these types are already what their column holds, and need no typing (the
+# common case: a count from the database is an int). Floats are always typed: NaN is empty.
+_ALREADY_TYPED: dict[ValueType, type | None] = {
+    ValueType.TEXT: str,
+    ValueType.INT: int,
+    ValueType.DECIMAL: None,
+    ValueType.FLOAT: None,
+    ValueType.DATE: dt.date,
+    ValueType.DATETIME: None,
+    ValueType.BOOL: bool,
+}
 
 
 def _formatters(
     spec: ExportSpec, zone: dt.tzinfo, output: Mapping[ValueType, Callable[[Any], Any]]
 ) -> list[Formatter]:
-    """Per column: its key, the function typing its values, the one writing a typed value."""
+    """Per column: its key, the type its values may already have, the function typing other
+    values, and the one writing a typed value."""
     typers = _typers(zone)
-    return [(c.key, typers[c.type], output[c.type]) for c in spec.columns]
+    return [(c.key, _ALREADY_TYPED[c.type], typers[c.type], output[c.type]) for c in spec.columns]
 
 
 def _row_values(row: Row, formatters: list[Formatter], empty: Any) -> list[Any]:
     cells = []
-    for key, typer, output in formatters:
+    for key, typed_as, typer, output in formatters:
         value = row.get(key)
-        typed = None if value is None or value == "" else typer(value)
+        if value is None or value == "":
+            cells.append(empty)
+            continue
+        typed = value if type(value) is typed_as else typer(value)
         cells.append(empty if typed is None else output(typed))
     return cells
 
@@ -570,56 +597,263 @@ def write_export(
     return counted.count
 
 
+class SpooledFile:
+    """A finished temporary file, sent in chunks and deleted when the answer is closed.
+
+    Closed also when dropped without being closed (a client that never reads the answer), so
+    no temporary file outlives its request.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, spool: IO[bytes]):
+        self._spool = spool
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._spool.seek(0)
+        while chunk := self._spool.read(self.CHUNK):
+            yield chunk
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def __del__(self) -> None:
+        self._spool.close()
+
+
 def export_response(
     spec: ExportSpec,
     fmt: ExportFormat,
     rows: Iterable[Row],
     *,
     day: dt.date | None = None,
-) -> StreamingHttpResponse | FileResponse:
+) -> StreamingHttpResponse:
     """The HTTP answer that downloads the rows: streamed for CSV, HXL and GeoJSON, a temporary
     file for XLSX, named ``<kind>-<date><suffix>``.
 
-    The caller has already checked permission, scoped and masked the rows and audited the
-    export. For XLSX the whole file is written before the answer starts, so a
-    :class:`ExportTooLarge` reaches the caller (to answer 422) rather than a broken download.
+    The caller has already checked permission and scoped and masked the rows; it audits the
+    export once this returns (:func:`export_download` does both). For XLSX the whole file is
+    written before the answer starts, so an :class:`ExportTooLarge` reaches the caller (to
+    answer 422) rather than a broken download.
     """
     filename = spec.filename(fmt, day)
-    response: StreamingHttpResponse | FileResponse
     if fmt is ExportFormat.XLSX:
-        # Deleted when closed: FileResponse closes it once sent (or on error, below).
-        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the response owns and closes it
+        # Deleted when closed: the answer closes it once sent (or on error, below).
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 - the answer owns and closes it
         try:
             write_xlsx(spec, rows, spool)
         except BaseException:
             spool.close()
             raise
-        spool.seek(0)
-        response = FileResponse(
-            spool, as_attachment=True, filename=filename, content_type=fmt.content_type
-        )
+        size = spool.tell()
+        response = StreamingHttpResponse(SpooledFile(spool), content_type=fmt.content_type)
+        response["Content-Length"] = str(size)
     else:
         response = StreamingHttpResponse(STREAMS[fmt](spec, rows), content_type=fmt.content_type)
-        response["Content-Disposition"] = content_disposition_header(True, filename) or ""
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
     # Restricted exports must not sit in shared caches or proxies.
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
+# ---------------------------------------------------------------------------------------------
+# Export kinds: what the modules offer, found through the module registry
+
+
+@dataclass(frozen=True)
+class ExportSelection:
+    """What a module's selector hands the writer for one user and one set of filters.
+
+    ``spec`` holds the columns this user gets (restricted ones left out for a user who may see
+    them nowhere: :func:`columns_for`); ``rows`` are lazy, already scoped and masked
+    (:func:`masked_rows`); ``count`` is how many there are; ``filters`` (JSON-safe) and
+    ``unit_path`` are what the audit log records.
+    """
+
+    spec: ExportSpec
+    rows: Iterable[Row]
+    count: int
+    filters: Mapping[str, Any] = field(default_factory=dict)
+    unit_path: str = ""
+
+
+@dataclass(frozen=True)
+class ExportKind:
+    """An export a module offers, declared in its ``module.py`` (``Module.exports``).
+
+    ``select`` is the dotted path of the module's selector
+    ``select(*, user, params: Mapping[str, str]) -> ExportSelection``: it parses the filters
+    from text (the command line's ``NAME=VALUE``; a bad one raises Django's
+    ``ValidationError``), applies scope and masking, and never writes. ``user`` is ``None``
+    for the operator of the command line without ``--user``, who is trusted with everything
+    (as ``kenesh import`` trusts them). ``model`` (``app_label.model_name``) is where the audit
+    log files the export; ``resource`` and ``action`` say who may export at all.
+    """
+
+    kind: str
+    label: str | Promise
+    resource: Resource
+    model: str
+    select: str
+    action: Action = Action.READ
+    filter_help: str | Promise = ""
+
+    def selection(
+        self, *, user: User | AnonymousUser | None, params: Mapping[str, str]
+    ) -> ExportSelection:
+        from django.utils.module_loading import import_string
+
+        select: Callable[..., ExportSelection] = import_string(self.select)
+        return select(user=user, params=params)
+
+
+def export_kinds() -> dict[str, ExportKind]:
+    """Every export kind the registered modules declare, by kind."""
+    from kenesh.core.modules import modules, resolve
+
+    kinds: dict[str, ExportKind] = {}
+    for module in modules():
+        for dotted in module.exports:
+            kind: ExportKind = resolve(dotted)
+            kinds[kind.kind] = kind
+    return kinds
+
+
+def columns_for(
+    user: User | AnonymousUser | None, spec: ExportSpec, model: type[models.Model]
+) -> ExportSpec:
+    """``spec`` as ``user`` gets it: the model's restricted fields (``restricted_fields``, the
+    ones restricted in every row) are absent, not empty, unless some role of the user may see
+    them somewhere (police in their area). ``None``, the trusted operator, gets them all.
+
+    Fields restricted row by row (``restricted_when``: an exact location in a sensitive
+    category) stay as columns; :func:`masked_rows` empties them in the rows concerned.
+    """
+    if user is None or allowed_anywhere(user, Action.RESTRICTED, resource_of(model)):
+        return spec
+    return spec.without(restricted_fields(model))
+
+
+def masked_rows(
+    user: User | AnonymousUser | None,
+    rows: Iterable[Row],
+    *,
+    model: type[models.Model],
+    path_key: str,
+) -> Iterator[Row]:
+    """Each row as ``user`` may see it, masked by :func:`kenesh.core.masking.mask` from the
+    model's declaration and the path of the unit the row lies in (``row[path_key]``).
+
+    Rows must carry what the model's row rules read (:func:`kenesh.core.masking.fields_needed`).
+    ``None``, the trusted operator of the command line, gets the rows as they are.
+    """
+    if user is None:
+        yield from rows
+        return
+    for row in rows:
+        yield mask(user, row, model=model, path=row[path_key])
+
+
+class ExportChannel(StrEnum):
+    API = "api"
+    PAGE = "page"
+    COMMAND = "command"
+
+
+def export_download(
+    *,
+    actor: User | None,
+    kind: ExportKind,
+    fmt: ExportFormat,
+    selection: ExportSelection,
+    channel: ExportChannel = ExportChannel.API,
+) -> StreamingHttpResponse:
+    """The download of ``selection`` in ``fmt``, audited: the answer of an export endpoint.
+
+    The answer is made first (an XLSX is written whole, so one too large for a sheet is a 422
+    and no audit entry), then the export is audited with the selection's row count; the
+    streamed formats send their rows after this returns.
+    """
+    from ninja.errors import HttpError
+
+    from kenesh.core.audit import audit_export
+
+    try:
+        response = export_response(selection.spec, fmt, selection.rows)
+    except ExportTooLarge as exc:
+        raise HttpError(422, str(exc)) from exc
+    audit_export(
+        actor,
+        kind=kind.kind,
+        fmt=fmt.value,
+        model=kind.model,
+        filters=selection.filters,
+        rows=selection.count,
+        columns=[column.key for column in selection.spec.columns],
+        unit_path=selection.unit_path,
+        channel=channel.value,
+    )
+    return response
+
+
+def export_to_file(
+    *,
+    actor: User | None,
+    kind: ExportKind,
+    fmt: ExportFormat,
+    selection: ExportSelection,
+    path: Path,
+) -> int:
+    """Write ``selection`` in ``fmt`` to ``path`` and audit it; returns the rows written.
+
+    The file is written beside ``path`` under a temporary name and renamed when complete, so
+    a failure (an XLSX too large, a full disk) leaves no half-written file behind.
+    """
+    from kenesh.core.audit import audit_export
+
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("wb") as stream:
+            written = write_export(selection.spec, fmt, selection.rows, stream)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    audit_export(
+        actor,
+        kind=kind.kind,
+        fmt=fmt.value,
+        model=kind.model,
+        filters=selection.filters,
+        rows=written,
+        columns=[column.key for column in selection.spec.columns],
+        unit_path=selection.unit_path,
+        channel=ExportChannel.COMMAND.value,
+    )
+    return written
+
+
 __all__ = [
+    "ExportChannel",
     "ExportColumn",
     "ExportFormat",
+    "ExportKind",
+    "ExportSelection",
     "ExportSpec",
     "ExportTooLarge",
     "PointGeometry",
     "ValueType",
     "cell_text",
+    "columns_for",
     "csv_stream",
+    "export_download",
     "export_format_or_404",
+    "export_kinds",
     "export_response",
+    "export_to_file",
     "geojson_stream",
     "hxl_stream",
+    "masked_rows",
     "point_geometry",
     "typed_value",
     "unknown_format_message",

@@ -67,5 +67,6 @@ module = register(
         ),
         demo_loader="kenesh.incidents.demo.demo_module_load",
         import_kinds=("kenesh.incidents.imports.spec.IMPORT_KIND",),
+        exports=("kenesh.incidents.register.exports.EXPORT",),
     )
 )

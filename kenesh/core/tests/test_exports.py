@@ -6,40 +6,55 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
+import gc
 import io
 import itertools
 import json
 import tracemalloc
 import zoneinfo
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
 import shapely.geometry
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from ninja.errors import HttpError
 
 from kenesh.core import exports
 from kenesh.core.exports import (
     CHUNK_ROWS,
     ExportColumn,
     ExportFormat,
+    ExportKind,
+    ExportSelection,
     ExportSpec,
     ExportTooLarge,
     PointGeometry,
     ValueType,
     cell_text,
+    columns_for,
     csv_stream,
+    export_download,
     export_format_or_404,
+    export_kinds,
     export_response,
+    export_to_file,
     geojson_stream,
     hxl_stream,
+    masked_rows,
     write_export,
     write_xlsx,
 )
 from kenesh.core.formulas import unescape_cell
+from kenesh.core.masking import RowRule
+from kenesh.core.models import AuditAction, AuditEntry
+from kenesh.core.modules import Module, register, unregister
+from kenesh.core.permissions import Resource, Role
+from kenesh.core.scope import Grant
 
 BISHKEK = zoneinfo.ZoneInfo("Asia/Bishkek")
 
@@ -412,15 +427,24 @@ def test_streamed_formats_answer_with_a_streaming_response(
     assert b"0502" in b"".join(response.streaming_content)  # type: ignore[arg-type]
 
 
+@pytest.mark.django_db  # closing a response signals request_finished, which checks connections
 def test_xlsx_answers_with_a_file_written_before_the_answer() -> None:
     response = export_response(SPEC, ExportFormat.XLSX, [row()], day=dt.date(2024, 5, 1))
-    assert isinstance(response, FileResponse)
     assert response["Content-Type"] == ExportFormat.XLSX.content_type
     assert response["Content-Disposition"] == 'attachment; filename="thefts-2024-05-01.xlsx"'
     body = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    assert response["Content-Length"] == str(len(body))
     response.close()
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     assert sheet is not None and sheet.cell(2, 1).value == "0502"
+
+
+def test_an_xlsx_answer_dropped_unread_deletes_its_temporary_file() -> None:
+    response = export_response(SPEC, ExportFormat.XLSX, [row()])
+    spooled = response._iterator  # type: ignore[attr-defined]
+    del response, spooled
+    # An unclosed file would warn here (ResourceWarning, an error under pytest's settings).
+    gc.collect()
 
 
 def test_an_xlsx_too_large_raises_before_any_answer(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -455,3 +479,213 @@ def test_cell_text_of_each_type() -> None:
     assert cell_text(dt.datetime(2024, 1, 1, 20, tzinfo=dt.UTC), ValueType.DATE) == "2024-01-02"
     assert cell_text(0, ValueType.INT) == "0"
     assert cell_text(False, ValueType.BOOL) == "false"
+
+
+# ---------------------------------------------------------------------------------------------
+# Kinds, masking and audit: with stand-ins for a model and users (core knows no domain app)
+
+JETI_OGUZ = "/41702000000000/41702210000000/41702210830000/"
+KARAKOL = "/41702000000000/41702410000010/"
+
+
+def sensitive(iccs_id: str, categories: str) -> bool:
+    return "|domestic_violence|" in categories
+
+
+class CaseModel:
+    """Stands in for a model with a restricted column and a per-row restricted location."""
+
+    scope_resource = "incidents"
+    restricted_fields = ("narrative",)
+    restricted_when = {
+        ("lat", "lon"): RowRule(needs=("iccs_id", "categories"), test=sensitive),
+    }
+
+
+class SignedIn:
+    is_authenticated = True
+    is_active = True
+    is_superuser = False
+    pk = None
+
+    def __init__(self, *grants: tuple[Role, str]) -> None:
+        self._kenesh_grants = tuple(Grant(role.value, path) for role, path in grants)
+
+    def get_username(self) -> str:
+        return "stand-in"
+
+
+POLICE: Any = SignedIn((Role.POLICE_OFFICER, JETI_OGUZ))
+LCPC: Any = SignedIn((Role.LCPC_COORDINATOR, JETI_OGUZ))
+POLICE_HERE_LCPC_THERE: Any = SignedIn(
+    (Role.POLICE_OFFICER, JETI_OGUZ), (Role.LCPC_COORDINATOR, KARAKOL)
+)
+CASE_MODEL: Any = CaseModel
+CASE_SPEC = ExportSpec(
+    kind="cases",
+    label="Cases",
+    columns=(
+        ExportColumn("id", "Id", "#event+id", ValueType.INT),
+        ExportColumn("narrative", "Narrative", "#description"),
+        ExportColumn("lat", "Latitude", "#geo+lat", ValueType.FLOAT),
+        ExportColumn("lon", "Longitude", "#geo+lon", ValueType.FLOAT),
+        ExportColumn("place", "Settlement", "#loc+name"),
+    ),
+    point=PointGeometry(lon="lon", lat="lat"),
+)
+
+
+def case(pk: int, path: str = JETI_OGUZ, categories: str = "|other|") -> dict[str, Any]:
+    return {
+        "id": pk,
+        "narrative": f"told by neighbour {pk}",
+        "lat": 42.3,
+        "lon": 78.1,
+        "place": "Tamga",
+        "iccs_id": "0201",
+        "categories": categories,
+        "path": path,
+    }
+
+
+def test_restricted_columns_are_absent_for_a_user_who_may_see_them_nowhere() -> None:
+    assert [c.key for c in columns_for(LCPC, CASE_SPEC, CASE_MODEL).columns] == [
+        "id",
+        "lat",
+        "lon",
+        "place",
+    ]
+    assert columns_for(POLICE, CASE_SPEC, CASE_MODEL) == CASE_SPEC
+    assert columns_for(None, CASE_SPEC, CASE_MODEL) == CASE_SPEC  # the trusted operator
+
+
+def test_masked_rows_apply_core_masking_row_by_row() -> None:
+    rows = [
+        case(1),
+        case(2, categories="|domestic_violence|"),
+        case(3, path=KARAKOL, categories="|domestic_violence|"),
+    ]
+
+    def seen(user: Any) -> list[Any]:
+        return list(masked_rows(user, iter(rows), model=CASE_MODEL, path_key="path"))
+
+    police = seen(POLICE_HERE_LCPC_THERE)
+    assert police[0]["narrative"] == "told by neighbour 1" and police[0]["lat"] == 42.3
+    assert police[1]["narrative"] == "told by neighbour 2" and police[1]["lat"] == 42.3
+    # Where they are not police, the row is masked like anyone's: no narrative, and no point
+    # in a sensitive category, only the settlement's name.
+    assert police[2]["narrative"] is None and police[2]["lat"] is police[2]["lon"] is None
+    assert police[2]["place"] == "Tamga"
+    lcpc = seen(LCPC)
+    assert [row["narrative"] for row in lcpc] == [None, None, None]
+    assert (lcpc[0]["lat"], lcpc[1]["lat"]) == (42.3, None)
+    assert seen(None) == rows
+
+
+def test_a_masked_location_leaves_a_feature_without_geometry() -> None:
+    rows = masked_rows(
+        LCPC, [case(1, categories="|domestic_violence|")], model=CASE_MODEL, path_key="path"
+    )
+    spec = columns_for(LCPC, CASE_SPEC, CASE_MODEL)
+    (feature,) = json.loads(stream_bytes(geojson_stream(spec, rows)))["features"]
+    assert feature["geometry"] is None
+    assert feature["properties"] == {"id": 1, "lat": None, "lon": None, "place": "Tamga"}
+
+
+def select_cases(*, user: Any, params: Any) -> ExportSelection:
+    spec = columns_for(user, CASE_SPEC, CASE_MODEL)
+    rows = [case(1), case(2, categories="|domestic_violence|")]
+    return ExportSelection(
+        spec=spec,
+        rows=masked_rows(user, rows, model=CASE_MODEL, path_key="path"),
+        count=len(rows),
+        filters={"from": dt.date(2024, 1, 1), **params},
+        unit_path=JETI_OGUZ,
+    )
+
+
+CASES = ExportKind(
+    kind="cases",
+    label="Cases",
+    resource=Resource.INCIDENTS,
+    model="example.case",
+    select=f"{__name__}.select_cases",
+)
+
+
+@pytest.fixture
+def example_module() -> Iterator[None]:
+    register(Module(label="example_exports", name="Example", exports=(f"{__name__}.CASES",)))
+    try:
+        yield
+    finally:
+        unregister("example_exports")
+
+
+def test_export_kinds_come_from_the_module_registry(example_module: None) -> None:
+    kinds = export_kinds()
+    assert kinds["cases"] is CASES
+    assert kinds["incidents"].resource is Resource.INCIDENTS  # the first client
+    selection = kinds["cases"].selection(user=LCPC, params={"status": "open"})
+    assert selection.count == 2 and "narrative" not in [c.key for c in selection.spec.columns]
+
+
+@pytest.mark.django_db
+def test_a_download_is_audited_with_kind_format_filters_rows_and_columns() -> None:
+    selection = select_cases(user=LCPC, params={"status": "open"})
+    response = export_download(actor=None, kind=CASES, fmt=ExportFormat.HXL, selection=selection)
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
+    assert (entry.app_label, entry.model, entry.unit_path) == ("example", "case", JETI_OGUZ)
+    assert entry.changes == {
+        "kind": [None, "cases"],
+        "format": [None, "hxl"],
+        "filters": [None, {"from": "2024-01-01", "status": "open"}],
+        "rows": [None, 2],
+        "columns": [None, ["id", "lat", "lon", "place"]],
+        "channel": [None, "api"],
+    }
+    assert entry.object_repr == "cases (hxl): 2 rows"
+    lines = read_csv(b"".join(response.streaming_content))  # type: ignore[arg-type]
+    assert lines[1] == ["#event+id", "#geo+lat", "#geo+lon", "#loc+name"]
+    assert lines[3] == ["2", "", "", "Tamga"]
+
+
+@pytest.mark.django_db
+def test_an_xlsx_too_large_for_a_sheet_is_a_422_and_not_audited(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    selection = select_cases(user=POLICE, params={})
+    with pytest.raises(HttpError) as raised:
+        export_download(actor=None, kind=CASES, fmt=ExportFormat.XLSX, selection=selection)
+    assert raised.value.status_code == 422
+    assert not AuditEntry.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+@pytest.mark.django_db
+def test_a_file_export_leaves_no_partial_file_when_it_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "cases.csv"
+    written = export_to_file(
+        actor=None,
+        kind=CASES,
+        fmt=ExportFormat.CSV,
+        selection=select_cases(user=POLICE, params={}),
+        path=out,
+    )
+    assert written == 2 and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
+    assert entry.changes["channel"] == [None, "command"] and entry.changes["rows"] == [None, 2]
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 2)
+    with pytest.raises(ExportTooLarge):
+        export_to_file(
+            actor=None,
+            kind=CASES,
+            fmt=ExportFormat.XLSX,
+            selection=select_cases(user=POLICE, params={}),
+            path=tmp_path / "cases.xlsx",
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cases.csv"]
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1

@@ -9,10 +9,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import acting_user
+from kenesh.core.access import access, requires
+from kenesh.core.exports import ExportFormat
 from kenesh.core.pages import (
     form_changes,
     form_status,
@@ -34,6 +38,7 @@ from kenesh.incidents.register.forms import (
 )
 
 
+@access(requires(Resource.INCIDENTS, Action.READ))
 @require_safe
 @login_required
 def incident_list_page(request: HttpRequest) -> HttpResponse:
@@ -50,12 +55,14 @@ def incident_list_page(request: HttpRequest) -> HttpResponse:
         "page_obj": page_obj,
         "query": query_without_page(request),
         "may_create": allowed_anywhere(request.user, Action.WRITE, Resource.INCIDENTS),
+        "export_links": _export_links(form),
     }
     return render_page_or_fragment(
         request, "incidents/incident_list.html", "incidents/_incident_table.html", context
     )
 
 
+@access(requires(Resource.INCIDENTS, Action.READ))
 @require_safe
 @login_required
 def incident_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
@@ -70,6 +77,7 @@ def incident_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/incident_detail.html", context)
 
 
+@access(requires(Resource.INCIDENTS, Action.WRITE))
 @login_required
 def incident_create_page(request: HttpRequest) -> HttpResponse:
     require_anywhere(request.user, Action.WRITE, Resource.INCIDENTS)
@@ -87,6 +95,7 @@ def incident_create_page(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_form.html", context, status=form_status(form))
 
 
+@access(requires(Resource.INCIDENTS, Action.WRITE))
 @login_required
 def incident_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk, action=Action.WRITE)
@@ -102,6 +111,21 @@ def incident_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("incidents:detail", pk=incident.pk)
     context = {"form": form, "incident": incident, "bands": BAND_LABELS.values()}
     return render(request, "incidents/incident_form.html", context, status=form_status(form))
+
+
+def _export_links(form: IncidentFilterForm) -> list[tuple[str, str]]:
+    """(format label, address) of the export API for the list's filters: the valid ones only,
+    as the list applies them (an invalid filter is shown and left out)."""
+    kept = {
+        name: value
+        for name in form.fields
+        if name not in form.errors and (value := str(form.data.get(name, "") or ""))
+    }
+    query = f"?{urlencode(kept)}" if kept else ""
+    return [
+        (fmt.label, reverse("api:incidents_export", kwargs={"fmt": fmt.value}) + query)
+        for fmt in ExportFormat
+    ]
 
 
 def _category_labels(incident: Incident) -> list[str]:
