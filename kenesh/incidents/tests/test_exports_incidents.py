@@ -24,13 +24,21 @@ from django.utils.http import urlencode
 from kenesh.accounts.models import User
 from kenesh.accounts.tests.factories import UserFactory
 from kenesh.core.masking import hidden_fields
-from kenesh.core.models import AuditAction, AuditEntry
+from kenesh.core.models import AuditAction, AuditEntry, localized_name
 from kenesh.core.permissions import Role
 from kenesh.geo.models import AdministrativeUnit
+from kenesh.geo.tests.factories import MunicipalityFactory
 from kenesh.incidents.models import Incident
 from kenesh.incidents.register.exports import INCIDENT_EXPORT
 from kenesh.incidents.tests.conftest import TEST_YEAR
 from kenesh.incidents.tests.factories import IncidentFactory
+from kenesh.incidents.tests.masking_support import (
+    SENTINELS,
+    leaks,
+    police_of,
+    sensitive_incident,
+    viewers_without_restricted,
+)
 from kenesh.portal.demo import JETI_OGUZ, KARAKOL
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +58,16 @@ def user_of(role: Role, code: str = JETI_OGUZ) -> User:
     return user
 
 
+def login_client(user: User | None) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def login() -> Callable[[User], Client]:
-    def make(user: User) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return make
+    return login_client
 
 
 def body(response: Any) -> bytes:
@@ -437,3 +447,53 @@ def test_the_command_refuses_aggregate_only_users(tmp_path: Path) -> None:
             "--user", civil.username, "--language", "en",
         )  # fmt: skip
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# The masking sweep of every format: no restricted value for anyone without restricted access
+
+
+def file_text(fmt: str, content: bytes) -> str:
+    """Everything a file says, as text: an XLSX workbook's cell values, other formats decoded."""
+    if fmt != "xlsx":
+        return content.decode("utf-8-sig")
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    return "\n".join(str(cell.value) for line in sheet.iter_rows() for cell in line)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "hxl", "geojson"])
+def test_no_format_leaks_a_restricted_value_to_anyone_without_restricted_access(
+    fmt: str,
+) -> None:
+    unit = MunicipalityFactory.create()
+    incident = sensitive_incident(unit, occurred_on=dt.date(2003, 5, 5))
+    police = police_of(unit)
+    seen = file_text(fmt, body(export(login_client(police), fmt)))
+    assert sorted(leaks(seen)) == sorted(SENTINELS)  # the positive control sees them all
+    for name, viewer in viewers_without_restricted(unit).items():
+        response = export(login_client(viewer), fmt)
+        if response.status_code != 200:
+            assert response.status_code in (401, 403), name
+            continue
+        text = file_text(fmt, body(response))
+        assert leaks(text) == [], name
+        if viewer is not None and unit.path.startswith(viewer.role_assignments.get().unit.path):
+            assert str(incident.pk) in text, name  # the row is there, masked
+
+
+def test_a_sensitive_incident_has_no_point_but_its_settlement_for_the_lcpc(
+    login: Callable[[User], Client],
+) -> None:
+    settlement = AdministrativeUnit.objects.get(code="41702210830010")  # a village of Jeti-Oguz
+    incident = sensitive_incident(
+        jeti_oguz(), occurred_on=dt.date(2003, 5, 5), settlement=settlement
+    )
+    features = json.loads(body(export(login(user_of(Role.LCPC_COORDINATOR)), "geojson")))
+    (feature,) = features["features"]
+    assert feature["properties"]["id"] == incident.pk
+    assert feature["geometry"] is None
+    assert feature["properties"]["latitude"] is None
+    assert feature["properties"]["settlement_name"] == localized_name(settlement, "en")
+    police_features = json.loads(body(export(login(user_of(Role.POLICE_OFFICER)), "geojson")))
+    assert police_features["features"][0]["geometry"]["coordinates"] == [78.234568, 42.345679]
