@@ -756,8 +756,9 @@ def masked_rows(
 
 
 class ExportChannel(StrEnum):
+    """Where an export was asked for, as the audit log records it (pages link to the API)."""
+
     API = "api"
-    PAGE = "page"
     COMMAND = "command"
 
 
