@@ -147,7 +147,8 @@ def audit_export(
 ) -> AuditEntry:
     """One entry per export (kenesh.core.exports): who, which kind in which format, with which
     filters, how many rows and which columns (so the log shows who took restricted columns),
-    through which channel (the API, which pages link to, or the command line). Nothing of the rows themselves.
+    through which channel (the API, which pages link to, or the command line). Nothing of the
+    rows themselves.
 
     ``model`` is ``app_label.model_name`` of what was exported.
     """
