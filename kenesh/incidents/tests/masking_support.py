@@ -34,8 +34,8 @@ def sensitive_incident(unit: AdministrativeUnit | None = None, **fields: Any) ->
     """A sexual assault (ICCS 0301: its location is restricted too) whose every restricted
     field holds a sentinel."""
     assert set(SENTINELS) == declared_restricted(Incident), "a sentinel for each restricted field"
-    return IncidentFactory(
-        unit=unit or MunicipalityFactory(),
+    return IncidentFactory.create(
+        unit=unit or MunicipalityFactory.create(),
         iccs_id="0301",
         **{**SENTINELS, **fields},
     )
@@ -51,17 +51,17 @@ def viewers_without_restricted(unit: AdministrativeUnit) -> dict[str, User | Non
     table lacking ``restricted`` on incidents, held at the unit; the police of another
     municipality; a user without a role; and the anonymous visitor (None)."""
     viewers: dict[str, User | None] = {
-        role.value: UserFactory(role=role, unit=unit)
+        role.value: UserFactory.create(role=role, unit=unit)
         for role in Role
         if not role_allows(role, Action.RESTRICTED, Resource.INCIDENTS)
     }
-    viewers["police elsewhere"] = UserFactory(role=Role.POLICE_OFFICER)
-    viewers["no role"] = UserFactory(role=None)
+    viewers["police elsewhere"] = UserFactory.create(role=Role.POLICE_OFFICER)
+    viewers["no role"] = UserFactory.create(role=None)
     viewers["anonymous"] = None
     return viewers
 
 
 def police_of(unit: AdministrativeUnit) -> User:
     """A viewer who sees every restricted value: the positive control of a masking test."""
-    user: User = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
+    user: User = UserFactory.create(role=Role.POLICE_OFFICER, unit=unit)
     return user

@@ -25,13 +25,13 @@ SHOWN_LATITUDE = "42.34568"  # the sentinel latitude as the page rounds it
 
 def client_of(role: Role, unit: Any) -> Client:
     client = Client()
-    client.force_login(UserFactory(role=role, unit=unit))
+    client.force_login(UserFactory.create(role=role, unit=unit))
     return client
 
 
 def test_the_page_of_a_sensitive_incident_shows_the_settlement_not_the_point() -> None:
-    unit = MunicipalityFactory()
-    settlement = SettlementFactory(parent=unit)
+    unit = MunicipalityFactory.create()
+    settlement = SettlementFactory.create(parent=unit)
     incident = sensitive_incident(unit, settlement=settlement)
     url = f"/incidents/{incident.pk}/"
     staff = client_of(Role.LCPC_COORDINATOR, unit).get(url).content.decode()
@@ -42,16 +42,16 @@ def test_the_page_of_a_sensitive_incident_shows_the_settlement_not_the_point() -
 
 
 def test_staff_see_the_point_of_an_incident_outside_the_sensitive_categories() -> None:
-    unit = MunicipalityFactory()
-    theft = IncidentFactory(unit=unit, iccs_id="0502", latitude=42.3456789, longitude=78.2)
+    unit = MunicipalityFactory.create()
+    theft = IncidentFactory.create(unit=unit, iccs_id="0502", latitude=42.3456789, longitude=78.2)
     client = client_of(Role.LCPC_COORDINATOR, unit)
     assert SHOWN_LATITUDE in client.get(f"/incidents/{theft.pk}/").content.decode()
     assert client.get(f"/api/v1/incidents/{theft.pk}").json()["latitude"] == 42.3456789
 
 
 def test_the_api_gives_staff_a_null_point_for_domestic_violence() -> None:
-    unit = MunicipalityFactory()
-    assault = IncidentFactory(
+    unit = MunicipalityFactory.create()
+    assault = IncidentFactory.create(
         unit=unit, iccs_id="0201", relationship="family", latitude=42.3456789, longitude=78.2
     )
     body = client_of(Role.LCPC_COORDINATOR, unit).get(f"/api/v1/incidents/{assault.pk}").json()
@@ -63,18 +63,18 @@ def test_the_api_gives_staff_a_null_point_for_domestic_violence() -> None:
 def test_the_admin_shows_no_point_of_a_sensitive_incident() -> None:
     incident = sensitive_incident()
     admin = Client()
-    admin.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    admin.force_login(UserFactory.create(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
     page = admin.get(f"/admin/incidents/incident/{incident.pk}/change/").content.decode()
     assert str(SENTINELS["latitude"]) not in page and str(SENTINELS["longitude"]) not in page
-    assert SENTINELS["narrative"] not in page
+    assert str(SENTINELS["narrative"]) not in page
     admin.raise_request_exception = False
     response = admin.get("/admin/incidents/incident/?latitude__gt=42")
     assert response.status_code == 400  # a filter on the point would tell it row by row
 
 
 def test_the_audit_log_keeps_a_fingerprint_of_the_point_of_a_sensitive_incident() -> None:
-    unit = MunicipalityFactory()
-    police = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
+    unit = MunicipalityFactory.create()
+    police = UserFactory.create(role=Role.POLICE_OFFICER, unit=unit)
     assault = incident_create(
         actor=police,
         data=incident_payload(unit=unit, iccs_id="0301", latitude=42.3456789, longitude=78.2345678),

@@ -105,7 +105,7 @@ def test_every_api_schema_masks_restricted_values_for_every_role_without_restric
     model: type[models.Model],
 ) -> None:
     make, search = SENTINEL_MAKERS[model]
-    unit = MunicipalityFactory()
+    unit = MunicipalityFactory.create()
     obj = model._default_manager.get(pk=make(unit).pk)
     police = police_of(unit)
     carrying = []
