@@ -23,7 +23,7 @@ from kenesh.core.access import AUTHENTICATED, api_access
 from kenesh.core.api import responses
 from kenesh.core.imports import ImportKind, import_job_for, import_kind, import_start
 from kenesh.core.imports.forms import check_upload_size
-from kenesh.core.imports.views import report_response
+from kenesh.core.imports.views import REPORT_ROWS, report_response
 from kenesh.core.models import ImportJob, ImportMapping
 from kenesh.core.permissions import Action
 from kenesh.core.scope import require_anywhere
@@ -93,7 +93,8 @@ def job_out(job: ImportJob) -> dict[str, Any]:
         "message": job.message,
         "errors": [
             {"line": line, "column": column, "reason": reason}
-            for line, column, reason in job.errors or []
+            # Jobs of earlier releases stored every error: the answer stays as small.
+            for line, column, reason in (job.errors or [])[:REPORT_ROWS]
         ],
         "error_count": job.error_count,
         "error_summary": [

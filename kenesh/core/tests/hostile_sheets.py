@@ -14,8 +14,6 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
-from django.core.exceptions import ValidationError
-
 from kenesh.core.audit import snapshot
 from kenesh.core.imports import (
     BatchOutcome,
@@ -266,8 +264,6 @@ class MappingSheet(ImportSpec):
         ]
 
     def build(self, values: dict[str, Any], present: frozenset[str]) -> tuple[Any, dict[str, str]]:
-        if values["kind"].startswith("x" * 40):
-            raise ValidationError("unreachable: parse_text refuses it")  # pragma: no cover
         mapping = {"external_ref": values["header"]} if values["header"] else {}
         return ImportMapping(kind=values["kind"], name=values["name"], mapping=mapping), {}
 

@@ -206,3 +206,21 @@ def test_a_job_queued_under_the_old_task_name_still_runs() -> None:
     assert incident_import_run.name == "incidents.import"
     assert incident_import_run.delay(job.pk).get() == ImportStatus.SUCCEEDED
     assert Incident.objects.filter(import_job=job).count() == 1
+
+
+def test_a_job_of_an_uploader_with_several_municipalities_belongs_to_the_unit_above_them() -> None:
+    from kenesh.accounts.tests.factories import RoleAssignmentFactory
+    from kenesh.core.imports import uploader_unit_path
+
+    jeti_oguz = AdministrativeUnit.objects.get(code=JETI_OGUZ)
+    karakol = AdministrativeUnit.objects.get(code=KARAKOL)
+    police = UserFactory(role=Role.POLICE_OFFICER, unit=jeti_oguz)
+    assert uploader_unit_path(police, IMPORT_KIND.resource) == jeti_oguz.path
+    RoleAssignmentFactory(user=police, role=Role.POLICE_OFFICER, unit=karakol)
+    police = User.objects.get(pk=police.pk)  # the grants are cached on the object
+    common = uploader_unit_path(police, IMPORT_KIND.resource)
+    assert jeti_oguz.path.startswith(common) and karakol.path.startswith(common)
+    assert AdministrativeUnit.objects.get(path=common).level == "oblast"  # both in Issyk-Kul
+    # A role that may not write incidents gives its unit no say.
+    reader = UserFactory(role=Role.LCPC_COORDINATOR, unit=karakol)
+    assert uploader_unit_path(reader, IMPORT_KIND.resource) == ""
