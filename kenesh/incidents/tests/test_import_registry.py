@@ -100,8 +100,8 @@ def test_a_job_is_seen_by_its_uploader_and_restricted_users_of_its_unit_only(
         body = post_imports(
             client_as("police.jetioguz"), sheet(rows), kind="incidents", skip_invalid="true"
         ).json()
-    colleague = client_of(UserFactory(role=Role.POLICE_OFFICER, unit=jeti_oguz))
-    rayon_police = client_of(UserFactory(role=Role.POLICE_OFFICER, unit=jeti_oguz.parent))
+    colleague = client_of(UserFactory.create(role=Role.POLICE_OFFICER, unit=jeti_oguz))
+    rayon_police = client_of(UserFactory.create(role=Role.POLICE_OFFICER, unit=jeti_oguz.parent))
     for client in (client_as("police.jetioguz"), colleague, rayon_police):
         assert client.get(f"/api/v1/imports/{body['id']}").status_code == 200
         assert client.get(f"/api/v1/imports/{body['id']}/rejects").status_code == 200
@@ -133,9 +133,8 @@ def test_the_report_download_lists_every_error_beyond_what_the_job_keeps(
     for url in (job["report_url"], f"/incidents/import/{body['id']}/report.csv"):
         response = client.get(url)
         assert response.status_code == 200
-        report = list(
-            csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
-        )
+        text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+        report = list(csv.reader(io.StringIO(text)))
         assert report[0] == ["line", "column", "reason"]
         assert [line for line, _column, _reason in report[1:]] == [str(n) for n in range(2, 10)]
     page = client.get(f"/incidents/import/{body['id']}/").content.decode()
@@ -214,13 +213,13 @@ def test_a_job_of_an_uploader_with_several_municipalities_belongs_to_the_unit_ab
 
     jeti_oguz = AdministrativeUnit.objects.get(code=JETI_OGUZ)
     karakol = AdministrativeUnit.objects.get(code=KARAKOL)
-    police = UserFactory(role=Role.POLICE_OFFICER, unit=jeti_oguz)
+    police = UserFactory.create(role=Role.POLICE_OFFICER, unit=jeti_oguz)
     assert uploader_unit_path(police, IMPORT_KIND.resource) == jeti_oguz.path
-    RoleAssignmentFactory(user=police, role=Role.POLICE_OFFICER, unit=karakol)
+    RoleAssignmentFactory.create(user=police, role=Role.POLICE_OFFICER, unit=karakol)
     police = User.objects.get(pk=police.pk)  # the grants are cached on the object
     common = uploader_unit_path(police, IMPORT_KIND.resource)
     assert jeti_oguz.path.startswith(common) and karakol.path.startswith(common)
     assert AdministrativeUnit.objects.get(path=common).level == "oblast"  # both in Issyk-Kul
     # A role that may not write incidents gives its unit no say.
-    reader = UserFactory(role=Role.LCPC_COORDINATOR, unit=karakol)
+    reader = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=karakol)
     assert uploader_unit_path(reader, IMPORT_KIND.resource) == ""
