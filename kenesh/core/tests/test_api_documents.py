@@ -24,6 +24,7 @@ EXPECTED_PATHS = {
     "/api/v1/incidents",
     "/api/v1/incidents/{incident_id}",
     "/api/v1/incidents/stats",
+    "/api/v1/incidents/export/{fmt}",
     "/api/v1/incidents/import",
     "/api/v1/imports",
     "/api/v1/imports/{job_id}",
