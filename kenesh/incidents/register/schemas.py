@@ -51,8 +51,6 @@ _PeoplePatch: type[InputSchema] = create_model(  # type: ignore[call-overload]
 TIME_OF_DAY = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 
 
-
-
 def _time_of_day(value: Any) -> Any:
     # The register keeps the local time of day: no time zone, no seconds since midnight.
     if isinstance(value, dt.time) or (isinstance(value, str) and re.fullmatch(TIME_OF_DAY, value)):
