@@ -47,19 +47,22 @@ def incident_units(*, user: AnyUser) -> QuerySet[AdministrativeUnit]:
 
 
 def dashboard_panel(user: AnyUser, units: list[AdministrativeUnit]) -> dict[str, object] | None:
-    """The dashboard's incident panel: incidents recorded in the last twelve months in the
-    municipalities the dashboard shows (counts over a year and a municipality, which every
-    role with aggregates may see), with the link a reader of records follows."""
+    """The dashboard's incident panel: incidents of the twelve months up to the last one
+    recorded in the municipalities the dashboard shows (a register whose entry lags shows its
+    latest year, not an empty one). Counts over a year and a municipality or more, which every
+    role with aggregates may see."""
     import datetime as dt
 
-    from django.utils import timezone
+    from django.db.models import Max
+
+    from kenesh.core.periods import add_months
 
     if not units:
         return None
-    since = timezone.localdate() - dt.timedelta(days=365)
-    count = (
-        incidents_for(user=user, action=Action.AGGREGATE)
-        .filter(unit__in=units, occurred_on__gt=since)
-        .count()
-    )
-    return {"incidents_12_months": count, "since": since}
+    incidents = incidents_for(user=user, action=Action.AGGREGATE).filter(unit__in=units)
+    last = incidents.aggregate(last=Max("occurred_on"))["last"]
+    if last is None:
+        return {"count": 0, "since": None, "until": None}
+    since = add_months(last, -12) + dt.timedelta(days=1)
+    count = incidents.filter(occurred_on__gte=since, occurred_on__lte=last).count()
+    return {"count": count, "since": since, "until": last}
