@@ -14,15 +14,23 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
 
 
+def _quoted_formula(text: str) -> bool:
+    """Whether ``text`` is quotes followed by a formula character (``'=``, ``''+1``)."""
+    return text.lstrip(ESCAPE).startswith(FORMULA_STARTS)
+
+
 def escape_cell(text: str) -> str:
-    """``text`` made safe to open in a spreadsheet: a leading formula character is quoted."""
-    if text.startswith(FORMULA_STARTS):
+    """``text`` made safe to open in a spreadsheet: a leading formula character is quoted.
+
+    Text that already is quotes before a formula character (``'=x`` typed by someone) gets one
+    quote more, so :func:`unescape_cell` gives it back exactly: the escape is reversible."""
+    if text.startswith(FORMULA_STARTS) or (text.startswith(ESCAPE) and _quoted_formula(text)):
         return ESCAPE + text
     return text
 
 
 def unescape_cell(text: str) -> str:
-    """The text :func:`escape_cell` was given: the quote before a formula character removed."""
-    if text.startswith(ESCAPE) and text[1:2] and text[1:].startswith(FORMULA_STARTS):
+    """The text :func:`escape_cell` was given: one quote before quotes-and-formula removed."""
+    if text.startswith(ESCAPE) and _quoted_formula(text):
         return text[1:]
     return text

@@ -109,3 +109,19 @@ def test_a_template_with_a_formula_like_example_imports_it_as_text(fmt: str) -> 
     result = run(buffer.getvalue())
     assert result.errors == []
     assert ImportMapping.objects.get(name="mvd").mapping == {"external_ref": "=1+2"}
+
+
+def test_escaping_is_reversible_and_safe_for_every_short_text() -> None:
+    """Brute force over every text of up to four characters from the characters that matter:
+    unescape(escape(x)) == x, and nothing escaped starts with a formula character."""
+    import itertools
+
+    from kenesh.core.formulas import FORMULA_STARTS, escape_cell, unescape_cell
+
+    alphabet = ["'", "=", "+", "-", "@", "\t", "\r", "a", "9", " "]
+    for length in range(5):
+        for letters in itertools.product(alphabet, repeat=length):
+            text = "".join(letters)
+            escaped = escape_cell(text)
+            assert unescape_cell(escaped) == text, repr(text)
+            assert not escaped.startswith(FORMULA_STARTS), repr(text)
