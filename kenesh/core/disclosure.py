@@ -207,9 +207,12 @@ def suppresses(detail: Detail, *, sensitive: bool) -> bool:
     return detail is Detail.AGGREGATE and sensitive
 
 
-def suppresses_cells(detail: Detail) -> bool:
-    """Whether hot spot cell counts from 1 to 4 are suppressed at this level."""
-    return detail.aggregate_only
+def suppresses_cells(detail: Detail, *, sensitive: bool = False) -> bool:
+    """Whether hot spot cell counts from 1 to 4 are suppressed at this level (and the cells'
+    z-scores withheld): always for aggregate-only and public viewers; on a map of a sensitive
+    category for every level below the police's, as a cell of 1 to 4 would locate incidents
+    whose point they may not see."""
+    return detail.aggregate_only or (sensitive and detail is not Detail.RESTRICTED)
 
 
 # -- published values -----------------------------------------------------------------------

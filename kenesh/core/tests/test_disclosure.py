@@ -179,6 +179,9 @@ def test_who_gets_small_counts_suppressed() -> None:
     assert not suppresses(Detail.RESTRICTED, sensitive=True)
     assert suppresses_cells(Detail.AGGREGATE) and suppresses_cells(Detail.PUBLIC)
     assert not suppresses_cells(Detail.READ)
+    # A map of a sensitive category: every level below the police's.
+    assert suppresses_cells(Detail.READ, sensitive=True)
+    assert not suppresses_cells(Detail.RESTRICTED, sensitive=True)
 
 
 def test_a_series_is_published_whole_or_with_complementary_suppression() -> None:

@@ -17,7 +17,11 @@ cells of at least 1 km, whole months, no unit below a municipality, no cell coun
 (complementary suppression against the total, which the statistics publish) and no Gi* z, p or
 q (from which the counts could be solved back); the class of each cell stays. The points of
 incidents in a sensitive category go into cells under 1 km only for the police in scope, who
-may see them; for everyone else they are not mapped.
+may see them; for everyone else they are not mapped. Staff who read the register (read level)
+get them only on a map of a sensitive category, in cells of 1 km or more, with the same
+suppression and no z as aggregate-only viewers: on any other map they are not mapped, since
+staff see the points of the other incidents and a cell's count minus those would give back
+the sensitive ones.
 
 Near repeats (:func:`near_repeat_table`): the Knox test of :mod:`kenesh.analytics.nearrepeat`
 on the incidents' UTM coordinates in metres and their dates as whole days.
@@ -175,7 +179,9 @@ class HotspotCell:
 class HotspotMap:
     """The map. ``mapped`` and ``not_mapped`` are None where they are suppressed (small counts
     of a sensitive category for aggregate-only viewers); ``date_from`` and ``date_to`` are the
-    dates counted (whole months for aggregate-only viewers)."""
+    dates counted (whole months for aggregate-only viewers). ``sensitive_left_out``: incidents
+    in a sensitive category are not mapped (:func:`maps_sensitive`); ``cells_suppressed``: cell
+    counts from 1 to 4 are withheld and no cell has its z, p or q."""
 
     unit: AdministrativeUnit
     cell_m: int
@@ -187,6 +193,8 @@ class HotspotMap:
     detail: Detail = Detail.RESTRICTED
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    sensitive_left_out: bool = False
+    cells_suppressed: bool = False
 
     @property
     def significant_cells(self) -> list[HotspotCell]:
@@ -194,9 +202,9 @@ class HotspotMap:
 
     @property
     def sensitive_not_mapped(self) -> bool:
-        """Whether incidents in a sensitive category are left off this map: their points go
-        into cells under 1 km only for the police in scope."""
-        return self.detail is not Detail.RESTRICTED and self.cell_m < MIN_AGGREGATE_CELL_M
+        """Whether incidents in a sensitive category are left off this map (see
+        :func:`maps_sensitive`)."""
+        return self.sensitive_left_out
 
 
 def _class_labels() -> dict[int, Any]:
@@ -214,6 +222,20 @@ def _class_labels() -> dict[int, Any]:
 
 
 CLASS_LABELS = _class_labels()
+
+
+def maps_sensitive(detail: Detail, cell_m: float, category: str) -> bool:
+    """Whether incidents in a sensitive category go on a map (docs/privacy.md): always for the
+    police in scope; in cells of 1 km or more for aggregate-only and public viewers, whose every
+    cell count from 1 to 4 is suppressed; for staff who read the register (who see the points
+    of all other incidents, so an unsuppressed cell would give the sensitive ones back by
+    subtraction) only on a map of a sensitive category in cells of 1 km or more, suppressed
+    alike."""
+    if detail is Detail.RESTRICTED:
+        return True
+    if cell_m < MIN_AGGREGATE_CELL_M:
+        return False
+    return detail.aggregate_only or category in SENSITIVE_CATEGORIES
 
 
 def _located(
@@ -238,11 +260,12 @@ class _Withheld:
 def _withheld(
     detail: Detail, occupied: NDArray[np.int64], not_mapped: int, *, sensitive: bool
 ) -> _Withheld:
-    """Which cell counts (and totals) an aggregate-only viewer does not get: cell counts from
-    1 to 4, and the totals' when small in a sensitive category (or for the public), with
+    """Which cell counts (and totals) a viewer does not get where cells are suppressed
+    (aggregate-only viewers; staff on a map of a sensitive category): cell counts from 1 to 4,
+    and the totals' when small in a sensitive category for aggregate-only (or public) viewers, with
     complementary suppression. The total of all incidents (mapped and not) is assumed known:
     the statistics publish it."""
-    if not suppresses_cells(detail) or occupied.size == 0:
+    if not suppresses_cells(detail, sensitive=sensitive) or occupied.size == 0:
         return _Withheld(set(), False, False)
     totals_primary = suppresses(detail, sensitive=sensitive)
     table = np.zeros((2, occupied.size), dtype=np.int64)
@@ -297,20 +320,18 @@ def hotspot_map(
         raise AnalysisRefused(exc.field, exc.message) from exc
     date_from, date_to = whole_months(detail, filters.date_from, filters.date_to)
     filters = replace(filters, date_from=date_from, date_to=date_to)
-    located, not_mapped = _located(
-        filters, user, with_sensitive=detail is Detail.RESTRICTED or cell_m >= MIN_AGGREGATE_CELL_M
-    )
+    sensitive = filters.category in SENSITIVE_CATEGORIES
+    with_sensitive = maps_sensitive(detail, cell_m, filters.category)
+    # Read-level staff get a map of a sensitive category with small cells suppressed and no z,
+    # as aggregate-only viewers do.
+    cells_suppressed = suppresses_cells(detail, sensitive=sensitive)
+    located, not_mapped = _located(filters, user, with_sensitive=with_sensitive)
     points = np.asarray(list(located.values_list("longitude", "latitude")), dtype=np.float64)
     points = points.reshape(-1, 2)
     boundaries = [unit, *unit.descendants().filter(boundary__isnull=False)]
     boundaries = [candidate for candidate in boundaries if candidate.boundary]
     if points.shape[0] == 0:
-        withheld = _withheld(
-            detail,
-            np.zeros(0, dtype=np.int64),
-            not_mapped,
-            sensitive=filters.category in SENSITIVE_CATEGORIES,
-        )
+        withheld = _withheld(detail, np.zeros(0, dtype=np.int64), not_mapped, sensitive=sensitive)
         return HotspotMap(
             unit,
             cell_m,
@@ -322,6 +343,8 @@ def hotspot_map(
             detail,
             date_from,
             date_to,
+            not with_sensitive,
+            cells_suppressed,
         )
     # The unit's own boundary widens the study area to the whole unit; it is added as extra
     # points that fix the grid's extent and are dropped before counting.
@@ -360,15 +383,12 @@ def hotspot_map(
     rows, columns = np.divmod(indices, grid.n_cols)
     occupied_cells = np.flatnonzero(occupied)
     withheld = _withheld(
-        detail,
-        counts[occupied_cells].astype(np.int64),
-        not_mapped,
-        sensitive=filters.category in SENSITIVE_CATEGORIES,
+        detail, counts[occupied_cells].astype(np.int64), not_mapped, sensitive=sensitive
     )
     hidden = {int(occupied_cells[k]) for k in withheld.cells}
     # Gi* z and its p-values are affine in the window sums: with every cell's z the counts
-    # could be solved back, so aggregate-only viewers get the class only.
-    statistics = not detail.aggregate_only
+    # could be solved back, so wherever counts are suppressed the viewer gets the class only.
+    statistics = not cells_suppressed
     cells = [
         HotspotCell(
             row=int(rows[k]),
@@ -394,6 +414,8 @@ def hotspot_map(
         detail,
         date_from,
         date_to,
+        not with_sensitive,
+        cells_suppressed,
     )
 
 
