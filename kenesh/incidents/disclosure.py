@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from kenesh.core.disclosure import (
+    SMALL_COUNT,
     Detail,
+    DisclosureRefused,
     Published,
     PublishedSeries,
     detail_over,
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 
     from kenesh.accounts.models import User
     from kenesh.geo.models import AdministrativeUnit
-    from kenesh.incidents.analysis.trends import CountSeries, Trend
+    from kenesh.incidents.analysis.trends import CountSeries, Evaluation, Trend
 
 
 def incident_detail(
@@ -223,3 +226,32 @@ def published_rates(rates: Sequence[float | None], counts: PublishedSeries) -> l
     return [
         None if one.suppressed else rate for rate, one in zip(rates, counts.counts, strict=True)
     ]
+
+
+def check_evaluation(found: Evaluation, detail: Detail) -> None:
+    """Refuse an evaluation whose counts the viewer may not see (docs/privacy.md).
+
+    Where the statistics would suppress a count from 1 to 4 (a sensitive category for an
+    aggregate-only viewer, any category for the public), an evaluation with such a count in
+    any of its four cells (treated and comparison, before and after) is refused whole: its
+    rates, rate ratios and estimate give the counts back (a rate times the person-years is the
+    count), so nothing of it can be published. Raises :class:`DisclosureRefused` on
+    ``treated``.
+    """
+    if not suppresses(detail, sensitive=found.category in SENSITIVE_CATEGORIES):
+        return
+    counts = (
+        found.treated.count_before,
+        found.treated.count_after,
+        found.comparison.count_before,
+        found.comparison.count_after,
+    )
+    if any(1 <= count < SMALL_COUNT for count in counts):
+        raise DisclosureRefused(
+            "treated",
+            _(
+                "At your level of access counts under %(n)d are not published, and this "
+                "evaluation has one. Choose more municipalities or longer periods."
+            )
+            % {"n": SMALL_COUNT},
+        )

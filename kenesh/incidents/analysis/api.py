@@ -39,6 +39,7 @@ from kenesh.incidents.analysis.schemas import (
     StatsOut,
 )
 from kenesh.incidents.disclosure import (
+    check_evaluation,
     full_years,
     incident_detail,
     publish_trend,
@@ -269,6 +270,9 @@ def evaluation(request: HttpRequest, filters: Query[EvaluationFilters]) -> dict[
     require_anywhere(request.user, Action.AGGREGATE, Resource.INCIDENTS)
     treated = evaluation_units(request.user, filters.treated, "treated")
     comparison = evaluation_units(request.user, filters.comparison, "comparison")
+    # Disclosure control (docs/privacy.md), as for the statistics: aggregate-only viewers are
+    # counted over whole months, and refused an evaluation with a count they may not see.
+    detail = incident_detail(request.user, [*treated, *comparison])
     try:
         found = trends.evaluation(
             user=request.user,
@@ -279,7 +283,11 @@ def evaluation(request: HttpRequest, filters: Query[EvaluationFilters]) -> dict[
             before_months=filters.before_months,
             after_months=filters.after_months,
             end=filters.end,
+            detail=detail,
         )
+        check_evaluation(found, detail)
     except DjangoValidationError as exc:
         raise query_errors(exc) from exc
+    except DisclosureRefused as exc:
+        raise query_error(exc) from exc
     return evaluation_out(found)

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 
 from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
 from kenesh.core.dates import EARLIEST_DATE, earliest_date_message
+from kenesh.core.disclosure import Detail, whole_months
 from kenesh.core.models import localized_name
 from kenesh.core.periods import Group, Period, add_months, periods_between
 from kenesh.core.permissions import Action, Resource
@@ -459,9 +460,15 @@ def evaluation(
     before_months: int = 12,
     after_months: int = 12,
     end: dt.date | None = None,
+    detail: Detail = Detail.RESTRICTED,
 ) -> Evaluation:
     """Counts and person-years of the treated and comparison municipalities in a window
     before ``start`` and one from it, handed to :func:`kenesh.analytics.evaluation.did`.
+
+    For an aggregate-only ``detail`` (docs/privacy.md) ``start``, ``end`` and the data range
+    are widened to whole months, as the statistics' dates are, so no window is shorter than a
+    month or ends within one; the caller then checks the counts
+    (:func:`kenesh.incidents.disclosure.check_evaluation`).
 
     The before window is the ``before_months`` months up to the day before ``start``; the after
     window runs from ``start`` for ``after_months`` months, or to ``end`` when given. Both are
@@ -519,6 +526,10 @@ def evaluation(
         raise ValidationError(
             {"treated": [_("No incidents are recorded in these municipalities.")]}
         )
+    widened = whole_months(detail, start, end)
+    start, end = widened[0] or start, widened[1]
+    first, last = whole_months(detail, data_start, data_end)
+    data_start, data_end = first or data_start, last or data_end
     if not data_start < start <= data_end:
         raise ValidationError(
             {

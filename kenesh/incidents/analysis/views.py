@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from kenesh.core import periods
 from kenesh.core.access import access, requires
 from kenesh.core.charts import Series, bar_chart, line_chart
-from kenesh.core.disclosure import Detail, whole_months
+from kenesh.core.disclosure import Detail, DisclosureRefused, whole_months
 from kenesh.core.pages import query_with_defaults
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
@@ -32,6 +32,7 @@ from kenesh.incidents.analysis.forms import CrimeFilterForm, EvaluationForm
 from kenesh.incidents.categories import Category
 from kenesh.incidents.disclosure import (
     PublishedTrend,
+    check_evaluation,
     full_years,
     incident_detail,
     publish_trend,
@@ -390,20 +391,27 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
         return render(request, "incidents/analysis/evaluation_page.html", context)
     if form.is_valid():
         data = form.cleaned_data
+        treated, comparison = list(data["treated"]), list(data["comparison"])
+        # Disclosure control (docs/privacy.md), as in the API.
+        detail = incident_detail(request.user, [*treated, *comparison])
         try:
             found = trends.evaluation(
                 user=request.user,
                 category=data.get("category") or "",
-                treated=list(data["treated"]),
-                comparison=list(data["comparison"]),
+                treated=treated,
+                comparison=comparison,
                 start=data["start"],
                 before_months=data["before_months"],
                 after_months=data["after_months"],
+                detail=detail,
             )
+            check_evaluation(found, detail)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 for message in messages:
                     form.add_error(field if field in form.fields else None, message)
+        except DisclosureRefused as exc:
+            form.add_error(None, exc.message)
         else:
             context.update(
                 {
