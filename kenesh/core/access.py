@@ -6,6 +6,8 @@ with one of:
 * :func:`requires` — a role permission (an action on a resource of the role table in
   :mod:`kenesh.core.permissions`); the view's own scope check (404 outside the user's area, 403
   in it without the role) still runs inside the view;
+* :func:`requires_of_kind` — a role permission on the resource of the kind the request names
+  (an import job's kind, the upload's ``kind``): one address serves every module's kind;
 * :data:`AUTHENTICATED` — any signed-in user (the dashboard, who am I);
 * :data:`PUBLIC` — no login (logging in and out, the health check, the API's documents);
 * :func:`signed` — a webhook whose body carries an HMAC signature with a shared secret;
@@ -78,7 +80,8 @@ class Access:
     def __str__(self) -> str:
         if self.kind is AccessKind.PERMISSION:
             variant = " (aggregate-only variant)" if self.aggregate_variant else ""
-            return f"{self.action} {self.resource}{variant}"
+            resource = self.resource or "the kind's resource"
+            return f"{self.action} {resource}{variant}"
         if self.kind is AccessKind.SIGNED:
             return f"signed with {self.secret_setting}"
         return str(self.kind)
@@ -91,6 +94,13 @@ def requires(resource: Resource, action: Action, *, aggregate_variant: bool = Fa
     return Access(
         AccessKind.PERMISSION, resource=resource, action=action, aggregate_variant=aggregate_variant
     )
+
+
+def requires_of_kind(action: Action) -> Access:
+    """A role permission whose resource is that of the kind the request names (an import job
+    of any module: its kind's resource), known only once the request is read. The permission
+    sweep takes the resource from the address's sample."""
+    return Access(AccessKind.PERMISSION, action=action)
 
 
 def signed(secret_setting: str) -> Access:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from kenesh.core.admin_site import AuditedAdmin
@@ -30,6 +31,11 @@ class ImportJobAdmin(admin.ModelAdmin):
                     "rejected_count"]  # fmt: skip
     list_filter = ["kind", "status"]
     search_fields = ["filename", "sha256"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportJob]:
+        # The file, its rejects and report can be tens of megabytes each: never read them for
+        # a page that does not show them.
+        return super().get_queryset(request).defer("content", "rejects", "report")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

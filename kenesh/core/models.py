@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from kenesh.core.scope import ScopedQuerySet
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -60,6 +62,13 @@ class ImportMode(models.TextChoices):
     SKIP_INVALID = "skip_invalid", _("write the valid rows, return the rejected ones")
 
 
+class ImportJobQuerySet(ScopedQuerySet["ImportJob"]):
+    """Jobs scoped by the unit of their uploader at upload (``unit_path``). The resource that
+    guards a job is its kind's, so lists ask :meth:`ScopedQuerySet.where_allowed` with it."""
+
+    scope_path = "unit_path"
+
+
 class ImportJob(TimeStampedModel):
     """One file imported through the shared import pipeline (any kind: incidents, animals, ...).
 
@@ -69,7 +78,7 @@ class ImportJob(TimeStampedModel):
 
     kind = models.CharField(_("kind"), max_length=32)
     created_by = models.ForeignKey(
-        "accounts.User",
+        settings.AUTH_USER_MODEL,
         verbose_name=_("imported by"),
         null=True,
         on_delete=models.SET_NULL,
@@ -111,6 +120,8 @@ class ImportJob(TimeStampedModel):
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = ImportJobQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("import")
         verbose_name_plural = _("imports")
@@ -131,7 +142,7 @@ class ImportMapping(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     mapping = models.JSONField(_("column mapping"), default=dict)
     created_by = models.ForeignKey(
-        "accounts.User",
+        settings.AUTH_USER_MODEL,
         verbose_name=_("saved by"),
         null=True,
         blank=True,

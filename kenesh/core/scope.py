@@ -90,6 +90,12 @@ def allowed(
     )
 
 
+def covers(user: User | AnonymousUser | None, path: str) -> bool:
+    """Whether one of the user's assignments covers the unit with ``path`` (the unit or one
+    below it; the units above their own, readable as reference data, are not covered)."""
+    return any(path.startswith(grant.path) for grant in grants_of(user))
+
+
 def allowed_anywhere(user: User | AnonymousUser | None, action: Action, resource: Resource) -> bool:
     """Whether any assignment of the user allows ``action`` on ``resource`` (lists, menus)."""
     return any(role_allows(grant.role, action, resource) for grant in grants_of(user))
@@ -99,12 +105,17 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     """A queryset that knows how to reach the administrative unit that scopes its objects.
 
     ``scope_lookup`` is the ORM path from the model to its unit (``"unit"``,
-    ``"working_group__unit"``), or ``"self"`` for the units themselves.
+    ``"working_group__unit"``), or ``"self"`` for the units themselves. ``scope_path`` instead
+    names a field of the model holding the unit's path itself (an import job keeps the path of
+    its uploader's unit, ``"unit_path"``): it wins over ``scope_lookup`` when set.
     """
 
     scope_lookup: str = "unit"
+    scope_path: str = ""
 
     def _path_field(self) -> str:
+        if self.scope_path:
+            return self.scope_path
         return "path" if self.scope_lookup == "self" else f"{self.scope_lookup}__path"
 
     def _q_for(self, paths: list[str], *, with_ancestors: bool = True) -> models.Q:
@@ -142,6 +153,9 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
 
 def scope_path_of(obj: models.Model) -> str:
     """The path of the unit that scopes ``obj``."""
+    path_field = str(getattr(type(obj)._default_manager.all(), "scope_path", "") or "")
+    if path_field:
+        return str(getattr(obj, path_field))
     lookup = str(
         getattr(obj, "scope_lookup", None)
         or getattr(type(obj)._default_manager.all(), "scope_lookup", "unit")

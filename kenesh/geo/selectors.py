@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kenesh.core.permissions import Action, Resource
-from kenesh.core.scope import ScopedQuerySet, get_for_user, grants_of, require_at
+from kenesh.core.scope import ScopedQuerySet, covers, get_for_user, require_at
 from kenesh.geo.models import AdministrativeUnit
 
 if TYPE_CHECKING:
@@ -68,4 +68,4 @@ def unit_for_write(
 
 def allowed_below_or_at(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     """Whether one of the user's assignments covers ``unit`` (not only lies below it)."""
-    return any(unit.path.startswith(grant.path) for grant in grants_of(user))
+    return covers(user, unit.path)

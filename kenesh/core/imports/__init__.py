@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from kenesh.accounts.models import User
-    from kenesh.core.models import ImportJob
+    from kenesh.core.models import ImportJob, ImportJobQuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -1460,59 +1460,59 @@ def import_job_for(
     """A job as its page and API show it (the file, rejects and report left unread;
     ``has_rejects_file`` and ``has_report_file`` annotated).
 
-    403 when the user may neither import nor see restricted data of any registered kind (of
-    ``kind`` if given); 404 when the job is not one they may see (:func:`import_jobs_visible_to`).
+    The uploader always sees their own job, whatever their roles are now. Anyone else: 404 when
+    the job lies outside their area (or is of another kind than ``kind``), 403 when it lies in
+    their area but they lack restricted access to its kind's resource there (ADR 0001: scope
+    first, then the role).
     """
     from django.core.exceptions import PermissionDenied
     from django.http import Http404
 
     from kenesh.core.models import ImportJob
     from kenesh.core.permissions import Action
-    from kenesh.core.scope import allowed_anywhere
+    from kenesh.core.scope import require_at
 
-    kinds = [kind] if kind is not None else list(import_kinds().values())
-    usable = [
-        k
-        for k in kinds
-        if allowed_anywhere(user, Action.WRITE, k.resource)
-        or allowed_anywhere(user, Action.RESTRICTED, k.resource)
-    ]
-    if not usable:
-        raise PermissionDenied
-    visible = models.Q(pk__in=[])
-    for usable_kind in usable:
-        visible |= import_jobs_visible_to(user, usable_kind)
-    job = (
-        ImportJob.objects.defer("content", "rejects", "report")
-        .annotate(
-            has_rejects_file=models.ExpressionWrapper(
-                models.Q(rejects__isnull=False), output_field=models.BooleanField()
-            ),
-            has_report_file=models.ExpressionWrapper(
-                models.Q(report__isnull=False), output_field=models.BooleanField()
-            ),
-        )
-        .filter(visible, pk=job_id)
-        .first()
+    jobs = ImportJob.objects.defer("content", "rejects", "report").annotate(
+        has_rejects_file=models.ExpressionWrapper(
+            models.Q(rejects__isnull=False), output_field=models.BooleanField()
+        ),
+        has_report_file=models.ExpressionWrapper(
+            models.Q(report__isnull=False), output_field=models.BooleanField()
+        ),
     )
+    if kind is not None:
+        jobs = jobs.filter(kind=kind.key)
+    uploader = user.pk if user is not None and user.is_authenticated else None
+    reachable = jobs.in_scope(user)
+    if uploader is not None:
+        reachable = reachable | jobs.filter(created_by_id=uploader)
+    job = reachable.filter(pk=job_id).first()
     if job is None:
         raise Http404
+    if uploader is not None and job.created_by_id == uploader:
+        return job
+    try:
+        resource = (kind or import_kind(job.kind)).resource
+    except LookupError:
+        raise PermissionDenied from None  # a kind no module registers any more
+    require_at(user, Action.RESTRICTED, resource, job.unit_path)
     return job
 
 
-def import_jobs_visible_to(user: User | AnonymousUser | None, kind: ImportKind) -> models.Q:
+def import_jobs_visible_to(
+    user: User | AnonymousUser | None, kind: ImportKind
+) -> ImportJobQuerySet:
     """The jobs of ``kind`` whose report and rejects ``user`` may see: their own, and those
     uploaded in a unit where they have restricted access to the kind's resource."""
-    from kenesh.core.permissions import Action, role_allows
-    from kenesh.core.scope import grants_of
+    from kenesh.core.models import ImportJob
+    from kenesh.core.permissions import Action
 
+    jobs = ImportJob.objects.filter(kind=kind.key)
     if user is None or not user.is_authenticated:
-        return models.Q(pk__in=[])
-    visible = models.Q(created_by_id=user.pk)
-    for grant in grants_of(user):
-        if role_allows(grant.role, Action.RESTRICTED, kind.resource):
-            visible |= models.Q(unit_path__startswith=grant.path)
-    return models.Q(kind=kind.key) & visible
+        return jobs.none()
+    return jobs.filter(created_by_id=user.pk) | jobs.where_allowed(
+        user, Action.RESTRICTED, kind.resource
+    )
 
 
 __all__ = [

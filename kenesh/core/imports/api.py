@@ -19,7 +19,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
-from kenesh.core.access import AUTHENTICATED, api_access
+from kenesh.core.access import api_access, requires_of_kind
 from kenesh.core.api import responses
 from kenesh.core.imports import ImportKind, import_job_for, import_kind, import_start
 from kenesh.core.imports.forms import check_upload_size
@@ -163,7 +163,7 @@ def start_import(
         "territory."
     ),
 )
-@api_access(AUTHENTICATED)  # the permission depends on the kind: checked by start_import
+@api_access(requires_of_kind(Action.WRITE))  # checked by start_import
 def import_upload(
     request: HttpRequest,
     kind: Form[str],
@@ -183,7 +183,8 @@ def import_upload(
 
 
 @router.get("/{int:job_id}", response=responses(ImportJobOut), summary="An import job's progress")
-@api_access(AUTHENTICATED)  # the uploader's, or restricted access where it was uploaded
+# The uploader's own job always; anyone else's: restricted access where it was uploaded.
+@api_access(requires_of_kind(Action.RESTRICTED))
 def import_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     return job_out(import_job_for(request.user, job_id))
 
@@ -204,7 +205,7 @@ CSV_RESPONSE = {
     },
     summary="The rejected rows of an import (CSV with a reason column)",
 )
-@api_access(AUTHENTICATED)
+@api_access(requires_of_kind(Action.RESTRICTED))
 def import_rejects(request: HttpRequest, job_id: int) -> HttpResponse:
     job = import_job_for(request.user, job_id)
     content = ImportJob.objects.filter(pk=job.pk).values_list("rejects", flat=True).first()
@@ -224,6 +225,6 @@ def import_rejects(request: HttpRequest, job_id: int) -> HttpResponse:
     },
     summary="Every error of an import (CSV: line, column, reason)",
 )
-@api_access(AUTHENTICATED)
+@api_access(requires_of_kind(Action.RESTRICTED))
 def import_report(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
     return report_response(import_job_for(request.user, job_id))

@@ -153,14 +153,16 @@ def template_download(request: HttpRequest, fmt: str, kind_key: str) -> HttpResp
 
 
 def kind_urlpatterns(kind: ImportKind) -> list[URLPattern]:
-    """The import pages of ``kind``, each declaring write access to the kind's resource; a
-    module includes them under its address with a namespace (``incidents:import:job``)."""
-    declared = access(requires(kind.resource, Action.WRITE))
+    """The import pages of ``kind``; a module includes them under its address with a namespace
+    (``incidents:import:job``). Uploading declares write access to the kind's resource; a job's
+    pages restricted access (anyone's job where it was uploaded; the uploader's own always)."""
+    writes = access(requires(kind.resource, Action.WRITE))
+    restricted = access(requires(kind.resource, Action.RESTRICTED))
     bound = {"kind_key": kind.key}
     return [
-        path("", declared(upload_page), bound, name="upload"),
-        path("template.<str:fmt>", declared(template_download), bound, name="template"),
-        path("<int:job_id>/", declared(job_page), bound, name="job"),
-        path("<int:job_id>/rejects.csv", declared(rejects_download), bound, name="rejects"),
-        path("<int:job_id>/report.csv", declared(report_download), bound, name="report"),
+        path("", writes(upload_page), bound, name="upload"),
+        path("template.<str:fmt>", writes(template_download), bound, name="template"),
+        path("<int:job_id>/", restricted(job_page), bound, name="job"),
+        path("<int:job_id>/rejects.csv", restricted(rejects_download), bound, name="rejects"),
+        path("<int:job_id>/report.csv", restricted(report_download), bound, name="report"),
     ]

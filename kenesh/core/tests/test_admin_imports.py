@@ -52,3 +52,20 @@ def test_imports_are_listed_read_only_without_their_rejected_rows(client_as: Cli
     assert admin.get("/admin/core/importjob/add/").status_code == 403
     assert admin.post(f"/admin/core/importjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
     assert ImportJob.objects.filter(pk=job.pk).exists()
+
+
+def test_the_import_list_reads_neither_the_files_nor_the_rejects(client_as: ClientAs) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ImportJob.objects.create(
+        kind="incidents", filename="big.csv", content=b"x" * 1000, rejects=b"y", report=b"z",
+        sha256="0" * 64,
+    )  # fmt: skip
+    admin = client_as("admin")
+    with CaptureQueriesContext(connection) as captured:
+        assert admin.get("/admin/core/importjob/").status_code == 200
+    listing = [q["sql"] for q in captured.captured_queries if 'FROM "core_importjob"' in q["sql"]]
+    assert listing
+    for column in ("content", "rejects", "report"):
+        assert not [sql for sql in listing if f'"core_importjob"."{column}"' in sql], column

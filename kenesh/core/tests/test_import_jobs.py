@@ -196,3 +196,20 @@ def test_an_import_kind_path_naming_something_else_is_a_configuration_error() ->
     finally:
         unregister("example_imports")
     assert isinstance(MAPPINGS, ImportKind)
+
+
+def test_the_import_sweep_command_fails_dead_jobs_for_deployments_without_beat(
+    settings: Any,
+) -> None:
+    from django.core.management import call_command
+
+    job = job_for(b"key,label\n")
+    stale = timezone.now() - dt.timedelta(seconds=settings.IMPORT_QUEUE_TIMEOUT + 60)
+    ImportJob.objects.filter(pk=job.pk).update(created_at=stale)
+    out = io.StringIO()
+    call_command("import-sweep", stdout=out)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportStatus.FAILED
+    assert out.getvalue().strip().endswith(": 1")
+    out = io.StringIO()
+    call_command("import-sweep", stdout=out)
+    assert out.getvalue().strip().endswith(": 0")

@@ -12,6 +12,7 @@ from django.test import Client
 from kenesh.accounts.models import User
 from kenesh.core.models import ImportJob, ImportMapping
 from kenesh.incidents.models import Incident
+from kenesh.incidents.tests.factories import IncidentImportJobFactory
 from kenesh.incidents.tests.import_support import HEADER, row, sheet
 
 pytestmark = pytest.mark.django_db
@@ -97,10 +98,14 @@ def test_a_request_without_a_file_is_a_422(client_as: ClientAs) -> None:
 
 @pytest.mark.parametrize("username", ["admin", "coordinator", "lcpc.jetioguz", "localgov.jetioguz"])
 def test_users_who_may_not_write_incidents_get_403(client_as: ClientAs, username: str) -> None:
+    # A job of a police officer of Jeti-Oguz, in each of these users' area: forbidden, not
+    # missing (a job that does not exist is 404 for anyone).
+    job = IncidentImportJobFactory.create(created_by=User.objects.get(username="police.jetioguz"))
     client = client_as(username)
     assert post(client, sheet([row()])).status_code == 403
-    assert client.get("/api/v1/imports/1").status_code == 403
-    assert ImportJob.objects.count() == 0
+    assert client.get(f"/api/v1/imports/{job.pk}").status_code == 403
+    assert client.get(f"/api/v1/imports/{job.pk + 1}").status_code == 404
+    assert ImportJob.objects.count() == 1
 
 
 def test_an_anonymous_request_is_a_401() -> None:

@@ -16,6 +16,7 @@ from kenesh.accounts.models import User
 from kenesh.core.models import AuditEntry, ImportJob, ImportStatus
 from kenesh.incidents.imports.spec import IncidentImport
 from kenesh.incidents.models import Incident
+from kenesh.incidents.tests.factories import IncidentImportJobFactory
 from kenesh.incidents.tests.import_support import KARAKOL, import_bytes, row, sheet, xlsx
 
 pytestmark = pytest.mark.django_db
@@ -58,11 +59,14 @@ def test_an_unknown_template_format_is_not_found(client_as: ClientAs) -> None:
 def test_users_who_may_not_write_incidents_get_403_on_every_import_page(
     client_as: ClientAs, username: str
 ) -> None:
+    # A job of a police officer of Jeti-Oguz, in each of these users' area.
+    job = IncidentImportJobFactory.create(created_by=User.objects.get(username="police.jetioguz"))
     client = client_as(username)
-    for url in ("/incidents/import/", "/incidents/import/template.csv", "/incidents/import/1/"):
+    pages = ("/incidents/import/", "/incidents/import/template.csv", f"/incidents/import/{job.pk}/")
+    for url in pages:
         assert client.get(url).status_code == 403, url
     assert upload(client, sheet([row()])).status_code == 403
-    assert ImportJob.objects.count() == 0
+    assert ImportJob.objects.count() == 1
 
 
 def test_an_anonymous_visitor_is_sent_to_the_login_page() -> None:

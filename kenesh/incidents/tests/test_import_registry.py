@@ -16,13 +16,16 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from kenesh.accounts.models import User
+from kenesh.accounts.services import role_assign
 from kenesh.accounts.tests.factories import UserFactory
-from kenesh.core.imports import import_kind, import_kinds
+from kenesh.core.imports import import_jobs_visible_to, import_kind, import_kinds
 from kenesh.core.models import ImportJob, ImportStatus
-from kenesh.core.permissions import Role
+from kenesh.core.permissions import Action, Resource, Role
+from kenesh.core.scope import covers, scope_path_of
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.imports.spec import IMPORT_KIND
 from kenesh.incidents.models import Incident
+from kenesh.incidents.tests.factories import IncidentImportJobFactory
 from kenesh.incidents.tests.import_support import (
     JETI_OGUZ,
     KARAKOL,
@@ -223,3 +226,54 @@ def test_a_job_of_an_uploader_with_several_municipalities_belongs_to_the_unit_ab
     # A role that may not write incidents gives its unit no say.
     reader = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=karakol)
     assert uploader_unit_path(reader, IMPORT_KIND.resource) == ""
+
+
+def test_the_uploader_sees_their_job_after_losing_the_role_that_made_it() -> None:
+    jeti_oguz = AdministrativeUnit.objects.get(code=JETI_OGUZ)
+    uploader = UserFactory.create(role=Role.POLICE_OFFICER, unit=jeti_oguz)
+    job = IncidentImportJobFactory.create(created_by=uploader)
+    uploader.role_assignments.all().delete()
+    client = client_of(uploader)
+    for url in (f"/api/v1/imports/{job.pk}", f"/incidents/import/{job.pk}/"):
+        assert client.get(url).status_code == 200, url
+    # With another role in another municipality, still theirs.
+    karakol = AdministrativeUnit.objects.get(code=KARAKOL)
+    role_assign(actor=None, user=uploader, role=Role.LCPC_COORDINATOR, unit=karakol)
+    assert client_of(uploader).get(f"/api/v1/imports/{job.pk}").status_code == 200
+
+
+def test_a_job_of_no_unit_is_seen_by_its_uploader_only(client_as: ClientAs) -> None:
+    uploader = UserFactory.create(role=None)
+    job = IncidentImportJobFactory.create(created_by=uploader)
+    assert job.unit_path == ""
+    assert client_of(uploader).get(f"/api/v1/imports/{job.pk}").status_code == 200
+    for username in ("police.jetioguz", "admin"):
+        assert client_as(username).get(f"/api/v1/imports/{job.pk}").status_code == 404
+
+
+def test_the_jobs_a_user_may_see_are_found_through_the_scope_of_the_jobs_unit() -> None:
+    jeti_oguz = AdministrativeUnit.objects.get(code=JETI_OGUZ)
+    karakol = AdministrativeUnit.objects.get(code=KARAKOL)
+    here = IncidentImportJobFactory.create(
+        created_by=UserFactory.create(role=Role.POLICE_OFFICER, unit=jeti_oguz)
+    )
+    there = IncidentImportJobFactory.create(
+        created_by=UserFactory.create(role=Role.POLICE_OFFICER, unit=karakol)
+    )
+    assert scope_path_of(here) == jeti_oguz.path
+    # A unit is covered by the assignments at it and above it, not by those below it.
+    assert covers(User.objects.get(username="police.jetioguz"), jeti_oguz.path)
+    assert not covers(User.objects.get(username="police.jetioguz"), karakol.path)
+    rayon = jeti_oguz.parent
+    assert rayon is not None and not covers(User.objects.get(username="lcpc.jetioguz"), rayon.path)
+    police = User.objects.get(username="police.jetioguz")
+    lcpc = User.objects.get(username="lcpc.jetioguz")
+    restricted = ImportJob.objects.where_allowed(police, Action.RESTRICTED, Resource.INCIDENTS)
+    assert set(restricted.filter(pk__in=[here.pk, there.pk])) == {here}
+    assert not ImportJob.objects.where_allowed(lcpc, Action.RESTRICTED, Resource.INCIDENTS).exists()
+    assert set(ImportJob.objects.in_scope(lcpc).filter(pk__in=[here.pk, there.pk])) == {here}
+    # Who may see a job's report: its uploader, and restricted access where it was uploaded.
+    both = [here.pk, there.pk]
+    assert set(import_jobs_visible_to(police, IMPORT_KIND).filter(pk__in=both)) == {here}
+    assert not import_jobs_visible_to(lcpc, IMPORT_KIND).filter(pk__in=both).exists()
+    assert set(import_jobs_visible_to(there.created_by, IMPORT_KIND)) == {there}

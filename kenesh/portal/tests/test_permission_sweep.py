@@ -51,7 +51,7 @@ from kenesh.core.access import (
     undeclared,
 )
 from kenesh.core.api import Page
-from kenesh.core.permissions import Action, Role, role_allows
+from kenesh.core.permissions import Action, Resource, Role, role_allows
 from kenesh.core.scope import allowed, allowed_anywhere
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.tests.factories import MunicipalityFactory, country
@@ -136,11 +136,14 @@ class Sample:
     """The path parameters (and the query, where the operation requires one) of an address.
 
     ``names_object``: they name an object or unit of A (so a user of B gets 404), not a format.
+    ``resource``: for an address declared with the resource of the kind it names
+    (:func:`kenesh.core.access.requires_of_kind`), the resource of the sample's kind.
     """
 
     values: Callable[[Place], dict[str, Any]] = lambda place: {}
     query: Callable[[Place], dict[str, Any]] = lambda place: {}
     names_object: bool = True
+    resource: Resource | None = None
 
 
 def _unit(place: Place) -> dict[str, Any]:
@@ -181,9 +184,15 @@ SAMPLES: dict[str, Sample] = {
     ),
     "api:incident_detail": Sample(lambda p: {"incident_id": p.incident().pk}),
     "api:incident_update": Sample(lambda p: {"incident_id": p.incident().pk}),
-    "api:import_job": Sample(lambda p: {"job_id": p.import_job().pk}),
-    "api:import_rejects": Sample(lambda p: {"job_id": p.import_job().pk}),
-    "api:import_report": Sample(lambda p: {"job_id": p.import_job().pk}),
+    # Import jobs of every kind: the sample is an incident import by someone else.
+    "api:import_upload": Sample(names_object=False, resource=Resource.INCIDENTS),
+    "api:import_job": Sample(lambda p: {"job_id": p.import_job().pk}, resource=Resource.INCIDENTS),
+    "api:import_rejects": Sample(
+        lambda p: {"job_id": p.import_job().pk}, resource=Resource.INCIDENTS
+    ),
+    "api:import_report": Sample(
+        lambda p: {"job_id": p.import_job().pk}, resource=Resource.INCIDENTS
+    ),
     "api:incidents_export": Sample(lambda p: {"fmt": "csv"}, names_object=False),
     "api:hotspots": Sample(query=lambda p: {"unit": p.a.code}),
     "api:near_repeat": Sample(query=lambda p: {"unit": p.a.code}),
@@ -215,7 +224,22 @@ MULTIPART: dict[str, Callable[[Place], dict[str, Any]]] = {
     "api:incident_import": lambda p: {
         "file": SimpleUploadedFile("sheet.csv", b"unit,iccs\n", content_type="text/csv")
     },
+    "api:import_upload": lambda p: {
+        "kind": "incidents",
+        "file": SimpleUploadedFile("sheet.csv", b"unit,iccs\n", content_type="text/csv"),
+    },
 }
+
+
+def permission(endpoint: Endpoint) -> tuple[Action, Resource]:
+    """The action and resource a permission endpoint declares (the sample's for one declared
+    with the resource of the kind it names)."""
+    declared = endpoint.access
+    assert declared is not None and declared.action is not None
+    sample = SAMPLES.get(endpoint.name)
+    resource = declared.resource or (sample.resource if sample is not None else None)
+    assert resource is not None, f"{endpoint}: give its sample in SAMPLES the kind's resource"
+    return declared.action, resource
 
 
 def address(endpoint: Endpoint, place: Place) -> tuple[str, dict[str, Any]]:
@@ -266,6 +290,16 @@ def test_every_page_and_operation_declares_its_access() -> None:
     assert not missing, f"declare access (kenesh.core.access) on:\n{missing}"
 
 
+def test_import_jobs_of_every_kind_are_held_to_a_permission() -> None:
+    """The generic job addresses declare the resource of the job's kind, so the outsider (404)
+    and lacking-role (403) checks run on a job someone else uploaded."""
+    jobs = [e for e in ENDPOINTS if e.route.startswith("api/v1/imports")]
+    assert {e.name for e in jobs} >= {"api:import_job", "api:import_rejects", "api:import_report"}
+    assert all(e in GUARDED for e in jobs), [str(e) for e in jobs if e not in GUARDED]
+    outsiders = {case.values[0].name for case in _outsider_cases()}
+    assert {"api:import_job", "api:import_rejects", "api:import_report"} <= outsiders
+
+
 def test_the_walk_reaches_every_operation_of_the_openapi_document(client: Client) -> None:
     document = client.get(resolve_url("api:openapi-json")).json()
     documented = {
@@ -305,9 +339,7 @@ def _outsider_cases() -> Iterator[Any]:
     for endpoint in GUARDED:
         if not names_object(endpoint):
             continue
-        assert endpoint.access is not None and endpoint.access.action is not None
-        action, resource = endpoint.access.action, endpoint.access.resource
-        assert resource is not None
+        action, resource = permission(endpoint)
         role = next((r for r in MUNICIPAL_ROLES if role_allows(r, action, resource)), None)
         if role is not None:  # nobody municipal may: national roles are never outsiders
             yield pytest.param(endpoint, role, id=f"{endpoint}-{role.value}")
@@ -324,9 +356,7 @@ def test_a_user_of_another_municipality_finds_nothing(
 
 def _lacking_cases() -> Iterator[Any]:
     for endpoint in GUARDED:
-        assert endpoint.access is not None and endpoint.access.action is not None
-        action, resource = endpoint.access.action, endpoint.access.resource
-        assert resource is not None
+        action, resource = permission(endpoint)
         for role in Role:
             if not role_allows(role, action, resource):
                 yield pytest.param(endpoint, role, id=f"{endpoint}-{role.value}")
@@ -337,12 +367,13 @@ def test_a_role_without_the_permission_is_refused(
     endpoint: Endpoint, role: Role, place: Place
 ) -> None:
     declared = endpoint.access
-    assert declared is not None and declared.action is not None and declared.resource is not None
+    assert declared is not None
+    action, resource = permission(endpoint)
     user = user_with(role, place)
-    if allowed(user, declared.action, declared.resource, place.a.path):
+    if allowed(user, action, resource, place.a.path):
         pytest.skip("every signed-in user holds this permission (the public column)")
     response = send(signed_in(user), endpoint, place)
-    if declared.aggregate_variant and allowed_anywhere(user, Action.AGGREGATE, declared.resource):
+    if declared.aggregate_variant and allowed_anywhere(user, Action.AGGREGATE, resource):
         assert response.status_code == 200, response.content[:300]
     else:
         assert response.status_code == 403, response.content[:300]
@@ -353,9 +384,7 @@ def test_a_user_without_any_role_sees_and_changes_nothing(endpoint: Endpoint, pl
     """No role, no area: an object is not found (404), a page refused (403), an API list empty;
     a unit named in a body is not in the user's area (422)."""
     user = UserFactory.create(role=None)
-    declared = endpoint.access
-    assert declared is not None and declared.action is not None and declared.resource is not None
-    if allowed_anywhere(user, declared.action, declared.resource):
+    if allowed_anywhere(user, *permission(endpoint)):
         pytest.skip("every signed-in user holds this permission (the public column)")
     response = send(signed_in(user), endpoint, place)
     if endpoint.is_api and endpoint.methods != ("GET",):
@@ -567,9 +596,8 @@ def test_every_list_has_a_row_maker(endpoint: Endpoint, place: Place) -> None:
     if endpoint.is_api:
         assert not _is_api_list(endpoint), f"{endpoint}: add a row maker to ROWS"
         return
-    declared = endpoint.access
-    assert declared is not None and declared.action is not None and declared.resource is not None
-    role = next(r for r in Role if role_allows(r, declared.action, declared.resource))
+    action, resource = permission(endpoint)
+    role = next(r for r in Role if role_allows(r, action, resource))
     response = send(signed_in(user_with(role, place)), endpoint, place)
     context = response.context or {}
     assert "page_obj" not in context, f"{endpoint}: add a row maker to ROWS"
