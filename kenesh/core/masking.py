@@ -165,13 +165,6 @@ def masked_value(user: User | AnonymousUser | None, obj: models.Model, field: st
     return getattr(obj, field)
 
 
-def mask_data(
-    user: User | AnonymousUser | None, obj: models.Model, data: dict[str, Any]
-) -> dict[str, Any]:
-    """A copy of ``data`` (one object's serialised fields) with hidden values set to None."""
-    return mask(user, obj, data)
-
-
 class MaskedSchema(Schema):
     """An API output schema of one model's objects, masked from the model's declaration.
 

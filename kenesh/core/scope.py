@@ -20,7 +20,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
-from kenesh.core.permissions import Action, Resource, Role, role_allows
+from kenesh.core.permissions import Action, Resource, Role, public_allows, role_allows
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -150,16 +150,30 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
         ]
         return self.filter(self._q_for(paths, with_ancestors=False))
 
+    def published(self, action: Action = Action.AGGREGATE) -> Self:
+        """Objects at the public level of detail: all of them, for anyone, where the role
+        table's public column allows ``action`` on the model's resource; none otherwise.
+
+        Every visitor holds the public column for the whole country (anonymous visitors, and
+        signed-in users beside their own assignments), so a municipal user can set their
+        municipality beside the rayon, the oblast and the programme. What may be shown of these
+        objects (aggregates, counts from 1 to 4 suppressed) is for
+        :mod:`kenesh.core.disclosure` to say.
+        """
+        if public_allows(action, resource_of(self.model)):
+            return self.all()
+        return self.none()
+
 
 def scope_path_of(obj: models.Model) -> str:
-    """The path of the unit that scopes ``obj``."""
-    path_field = str(getattr(type(obj)._default_manager.all(), "scope_path", "") or "")
+    """The path of the unit that scopes ``obj``: from the object's own ``scope_path`` or
+    ``scope_lookup`` when it declares one, else from its model's scoped queryset."""
+    manager = getattr(type(obj), "_default_manager", None)
+    queryset = manager.all() if manager is not None else None
+    path_field = str(getattr(obj, "scope_path", "") or getattr(queryset, "scope_path", "") or "")
     if path_field:
         return str(getattr(obj, path_field))
-    lookup = str(
-        getattr(obj, "scope_lookup", None)
-        or getattr(type(obj)._default_manager.all(), "scope_lookup", "unit")
-    )
+    lookup = str(getattr(obj, "scope_lookup", None) or getattr(queryset, "scope_lookup", "unit"))
     if lookup == "self":
         return str(obj.path)  # type: ignore[attr-defined]
     target: Any = obj

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
-from kenesh.core.masking import mask_data, masked_value, may_see_restricted
+from kenesh.core.masking import mask, masked_value, may_see_restricted
 from kenesh.core.permissions import PERMISSIONS, Action, Resource, Role, role_allows
 from kenesh.core.scope import allowed, get_for_user, grants_of
 from kenesh.geo.models import AdministrativeUnit, Level
@@ -176,9 +176,9 @@ def test_restricted_fields_are_masked_for_everyone_but_police_in_scope() -> None
     data = {"narrative": record.narrative, "reporter": record.reporter, "status": record.status}
     police = user("police.jetioguz")
     assert may_see_restricted(police, record)  # type: ignore[arg-type]
-    assert mask_data(police, record, data) == data  # type: ignore[arg-type]
+    assert mask(police, record, data) == data  # type: ignore[arg-type]
     for outsider in ("lcpc.jetioguz", "coordinator", "admin", "police.karakol", "civil.jetioguz"):
-        masked = mask_data(user(outsider), record, data)  # type: ignore[arg-type]
+        masked = mask(user(outsider), record, data)  # type: ignore[arg-type]
         assert masked == {"narrative": None, "reporter": None, "status": "registered"}, outsider
         assert masked_value(user(outsider), record, "narrative") is None  # type: ignore[arg-type]
         assert masked_value(user(outsider), record, "status") == "registered"  # type: ignore[arg-type]
@@ -206,3 +206,24 @@ def test_templates_show_a_mask_instead_of_a_restricted_value() -> None:
         assert (
             page.render(Context({"record": record, "request": request})) == "restricted|registered"
         )
+
+
+def test_the_public_level_covers_the_whole_country_for_anyone_where_the_column_allows() -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kenesh.core.permissions import public_allows
+
+    every_unit = AdministrativeUnit.objects.count()
+    # Geography is readable by the public; organisations are not published at all.
+    assert public_allows(Action.READ, Resource.GEOGRAPHY)
+    assert AdministrativeUnit.objects.published(Action.READ).count() == every_unit
+    assert not public_allows(Action.AGGREGATE, Resource.ORGANISATIONS)
+    assert not Organisation.objects.published().exists()
+    # The same for an anonymous visitor and for a municipal user beyond their own unit.
+    karakol_lcpc = User.objects.get(username="lcpc.karakol")
+    beyond = AdministrativeUnit.objects.exclude(
+        pk__in=AdministrativeUnit.objects.in_scope(karakol_lcpc)
+    )
+    assert beyond.exists()
+    assert set(beyond.published(Action.READ)) == set(beyond)
+    assert not Organisation.objects.in_scope(AnonymousUser()).exists()
