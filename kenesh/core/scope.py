@@ -170,7 +170,8 @@ def scope_path_of(obj: models.Model) -> str:
     ``scope_lookup`` when it declares one, else from its model's scoped queryset."""
     manager = getattr(type(obj), "_default_manager", None)
     queryset = manager.all() if manager is not None else None
-    path_field = str(getattr(obj, "scope_path", "") or getattr(queryset, "scope_path", "") or "")
+    # The declaration is the queryset's (a stand-in without a manager may carry it on its class).
+    path_field = str(getattr(queryset if queryset is not None else type(obj), "scope_path", ""))
     if path_field:
         return str(getattr(obj, path_field))
     lookup = str(getattr(obj, "scope_lookup", None) or getattr(queryset, "scope_lookup", "unit"))
