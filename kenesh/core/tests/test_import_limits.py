@@ -10,6 +10,7 @@ import zipfile
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from kenesh.core.imports import ImportOptions, ImportResult, run_import
 from kenesh.core.models import AuditEntry, ImportMapping
@@ -164,7 +165,7 @@ def test_what_is_actually_inflated_is_counted_whatever_the_zip_headers_say(
     info = zipfile.ZipInfo("xl/sharedStrings.xml")
     info.compress_size = 10_000
     part = _BudgetedPart(io.BytesIO(b"x" * (3 << 20)), info, _UnzipBudget(limits))
-    with pytest.raises(ImportFileError) as refused:
+    with translation.override("en"), pytest.raises(ImportFileError) as refused:
         while part.read(1 << 16):
             pass
     assert reason in refused.value.errors[0].reason

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from kenesh.core.imports import (
     BatchOutcome,
@@ -349,9 +349,9 @@ def incident_import_start(
 
 IMPORT_KIND = ImportKind(
     key=KIND,
-    label=_l("incidents"),
-    title=_l("Import incidents"),
-    description=_l(
+    label=gettext_lazy("incidents"),
+    title=gettext_lazy("Import incidents"),
+    description=gettext_lazy(
         "Upload a CSV or XLSX sheet with one incident per row. Every row is checked first; the "
         "report lists each bad row with its line, column and reason. Rows already registered "
         "(same municipality and external reference) are left as they are, so importing the same "
