@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kenesh.core.exports import (
     ExportFormat,
@@ -114,7 +115,12 @@ class Command(BaseCommand):
             raise CommandError("\n".join(_messages(exc))) from None
         except ExportTooLarge as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(_("%(rows)d rows written to %(file)s.") % {"rows": written, "file": out})
+        self.stdout.write(
+            ngettext(
+                "%(rows)d row written to %(file)s.", "%(rows)d rows written to %(file)s.", written
+            )
+            % {"rows": written, "file": out}
+        )
 
 
 def _messages(exc: ValidationError) -> list[str]:

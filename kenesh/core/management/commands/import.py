@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from kenesh.core.imports import (
     ImportKind,
@@ -196,10 +197,18 @@ class Command(BaseCommand):
         if result.error_count > len(result.errors):
             more = result.error_count - len(result.errors)
             self.stderr.write(
-                _("… and %(count)d more errors: every one is in %(report)s.")
+                ngettext(
+                    "… and %(count)d more error: every one is in %(report)s.",
+                    "… and %(count)d more errors: every one is in %(report)s.",
+                    more,
+                )
                 % {"count": more, "report": report_path}
                 if report_path
-                else _("… and %(count)d more errors: give --report FILE to have every one.")
+                else ngettext(
+                    "… and %(count)d more error: give --report FILE to have every one.",
+                    "… and %(count)d more errors: give --report FILE to have every one.",
+                    more,
+                )
                 % {"count": more}
             )
         if report_path is not None:
