@@ -385,7 +385,7 @@ def test_the_command_writes_the_file_as_the_user_sees_it_and_audits_it(
         "export", "incidents", "csv", "--out", str(out), "--user", lcpc.username,
         "--language", "en", "from=2003-01-01", "to=2003-12-31", stdout=stdout,
     )  # fmt: skip
-    assert "1 rows written" in stdout.getvalue()
+    assert "1 row written" in stdout.getvalue()
     (row,) = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"), newline="")))
     assert row[LABELS["id"]] == str(jeti_oguz_incident.pk)
     assert not {LABELS[key] for key in RESTRICTED} & set(row)
