@@ -12,7 +12,7 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select | forms.SelectMultiple):
                 css = "form-select"

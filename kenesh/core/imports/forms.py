@@ -52,7 +52,6 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
     def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mapping"].queryset = ImportMapping.objects.filter(kind=kind)  # type: ignore[attr-defined]
-        self.fields["mode"].widget.attrs["class"] = "form-check-input"
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
