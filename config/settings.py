@@ -1,8 +1,10 @@
 """Kenesh settings: one module, read from the environment.
 
-Nothing set means the embedded default: SQLite under ``var/`` (or ``KENESH_DATA_DIR``),
-background jobs in-process, debug off unless ``KENESH_DEBUG`` says otherwise. Production
-(``KENESH_DEBUG`` off) refuses to start without ``KENESH_SECRET_KEY``.
+Nothing set means the embedded default: SQLite under ``var/`` (or ``KENESH_DATA_DIR``) in WAL
+mode, a secret key generated on first start and kept in the data directory, debug off unless
+``KENESH_DEBUG`` says otherwise. ``kenesh serve`` runs it as production does (gunicorn and a
+Celery worker on a broker in the data directory, docs/deployment.md). With ``DATABASE_URL`` set
+(several web nodes) ``KENESH_SECRET_KEY`` is required: the nodes must share it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import secrets
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -39,17 +43,42 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()] if value else default
 
 
+def embedded_secret_key(data_dir: Path) -> str:
+    """The embedded installation's secret key: generated on first start into the data directory,
+    readable by its owner only (0600), and read back by every later start and process."""
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes starting at once, one writes the key and the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.1)  # the other process is still writing it
+        raise ImproperlyConfigured(f"{path} is empty: delete it to generate a new key.") from None
+    key = secrets.token_urlsafe(50)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
 DEBUG = env_bool("KENESH_DEBUG", False)
 DATA_DIR = Path(env_str("KENESH_DATA_DIR") or BASE_DIR / "var")
+DATABASE_URL = env_str("DATABASE_URL")
 
 SECRET_KEY = env_str("KENESH_SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        SECRET_KEY = "insecure-development-key-only-for-KENESH_DEBUG"
+    elif not DATABASE_URL:
+        SECRET_KEY = embedded_secret_key(DATA_DIR)
+    else:
         raise ImproperlyConfigured(
-            "KENESH_SECRET_KEY is required when KENESH_DEBUG is off. "
+            "KENESH_SECRET_KEY is required with DATABASE_URL (every web node must share it). "
             "Set it to a long random string (see docs/deployment.md)."
         )
-    SECRET_KEY = "insecure-development-key-only-for-KENESH_DEBUG"
 
 ALLOWED_HOSTS = env_list("KENESH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
@@ -76,6 +105,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kenesh.core.middleware.SecureCookiesOverHttps",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kenesh.core.middleware.DropMalformedSessionCookie",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,15 +141,25 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env_str("DATABASE_URL")
 if not DATABASE_URL:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL or f"sqlite:///{DATA_DIR / 'kenesh.sqlite3'}",
+        # Persistent connections, one per server thread: `kenesh serve` runs a fixed number of
+        # threads, so the connections are bounded (workers x threads, docs/deployment.md).
         conn_max_age=int(env_str("KENESH_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL: pages read while an import writes; a writer waits up to 20 s for another, and
+        # takes the write lock when its transaction begins (no upgrade deadlock between two).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -150,11 +190,18 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
-# Behind a reverse proxy the client address is in X-Forwarded-For; say how many proxies.
+# Behind N reverse proxies the client's address is the N-th X-Forwarded-For hop from the right
+# (each proxy appends the address it was reached from); without KENESH_PROXY_COUNT the header is
+# ignored. The lockout and the security log count that address (kenesh.accounts.client_address).
 PROXY_COUNT = int(env_str("KENESH_PROXY_COUNT", "0"))
-if PROXY_COUNT:
-    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+AXES_CLIENT_IP_CALLABLE = "kenesh.accounts.client_address.client_address"
+
+# API tokens expire this many days after they are made; the security log (failed logins,
+# lockouts, refused writes, token events) is kept this many days (docs/security.md).
+TOKEN_LIFETIME_DAYS = int(env_str("KENESH_TOKEN_DAYS", "90"))
+SECURITY_LOG_DAYS = int(env_str("KENESH_SECURITY_LOG_DAYS", "365"))
+if TOKEN_LIFETIME_DAYS < 1 or SECURITY_LOG_DAYS < 1:
+    raise ImproperlyConfigured("KENESH_TOKEN_DAYS and KENESH_SECURITY_LOG_DAYS must be 1 or more.")
 
 LANGUAGE_CODE = "ky"
 LANGUAGES = [
@@ -214,23 +261,65 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS is declared by KENESH_HTTPS (the site is only reached over HTTPS: secure cookies, the
+# redirect, HSTS) or, request by request, by a proxy's X-Forwarded-Proto: https (cookies are then
+# marked secure by kenesh.core.middleware.SecureCookiesOverHttps and HSTS is sent). Without
+# either, plain HTTP works, so phones on the office network can log in to the machine's address.
+HTTPS = env_bool("KENESH_HTTPS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
+    # SecurityMiddleware sends HSTS on secure requests only, so this is safe over plain HTTP.
+    SECURE_HSTS_SECONDS = int(env_str("KENESH_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("KENESH_SSL_REDIRECT", True)
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = int(env_str("KENESH_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
 CSRF_TRUSTED_ORIGINS = env_list("KENESH_CSRF_TRUSTED_ORIGINS", [])
 
-# Background jobs: Celery on Redis when REDIS_URL is set, in-process otherwise.
+# Background jobs: Celery on Redis when REDIS_URL is set; under `kenesh serve` without Redis, on
+# a broker in the data directory (kombu's filesystem transport) with the worker `kenesh serve`
+# starts; otherwise (development server, commands, tests) in-process.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+EMBEDDED_WORKER = env_bool("KENESH_EMBEDDED_WORKER", False)
+QUEUE_DIR = DATA_DIR / "queue"
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+elif EMBEDDED_WORKER:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(QUEUE_DIR / "messages"),
+        "data_folder_out": str(QUEUE_DIR / "messages"),
+        "control_folder": str(QUEUE_DIR / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = None
+    CELERY_TASK_IGNORE_RESULT = True
+    for _folder in ("messages", "control"):
+        (QUEUE_DIR / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    CELERY_BROKER_URL = "memory://"
+    CELERY_RESULT_BACKEND = "cache+memory://"
+CELERY_TASK_ALWAYS_EAGER = not (REDIS_URL or EMBEDDED_WORKER)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# The cache carries what processes tell each other outside the database (an import's progress
+# while its transaction holds SQLite's single writer): Redis when there is one, else files in
+# the data directory, which the web and worker processes of one machine share.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    )
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

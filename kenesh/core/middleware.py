@@ -48,3 +48,28 @@ class RejectNulCharacters:
             if "\x00" in request.path or "%00" in query or "\x00" in query:
                 raise BadRequest("NUL character in the request")
         return self.get_response(request)
+
+
+class SecureCookiesOverHttps:
+    """Mark the session, CSRF and language cookies secure on a request that came over HTTPS.
+
+    With ``KENESH_HTTPS`` the settings already do; without it the site also answers plain HTTP
+    on the office network, and a reverse proxy terminating TLS says so per request with
+    ``X-Forwarded-Proto: https``: the cookies given over that connection never travel in clear.
+    Placed before the session and CSRF middleware, so it sees the cookies they set.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.is_secure():
+            for name in (
+                settings.SESSION_COOKIE_NAME,
+                settings.CSRF_COOKIE_NAME,
+                settings.LANGUAGE_COOKIE_NAME,
+            ):
+                if name in response.cookies:
+                    response.cookies[name]["secure"] = True
+        return response

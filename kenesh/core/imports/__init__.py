@@ -988,24 +988,39 @@ def write_template(spec: ImportSpec, fmt: str, stream: IO[bytes]) -> None:
 # Jobs: the background form of an import
 
 
+def _progress_key(job_id: int) -> str:
+    return f"kenesh:import-progress:{job_id}"
+
+
 class JobProgress:
     """Writes a job's progress where the polling page can see it while the import's own
     transaction is still open: through a second connection on PostgreSQL. SQLite allows one
-    writer, so there progress is written on the import's connection (it shows at the end;
-    the embedded installation runs jobs in the request anyway)."""
+    writer, held by the import's transaction, so there progress goes to the cache (files in the
+    data directory, or Redis), which :func:`job_progress_overlay` reads back."""
 
-    def __init__(self, job_id: int):
+    def __init__(self, job_id: int, *, started_at: dt.datetime | None = None):
         self.job_id = job_id
+        self.started_at = started_at.isoformat() if started_at else ""
         self._connection: Any = None
+        self._sqlite = connection.vendor == "sqlite"
         if connection.vendor == "postgresql":
             wrapper = connections[DEFAULT_DB_ALIAS]
             self._connection = type(wrapper)(dict(wrapper.settings_dict), alias="import_progress")
 
     def __call__(self, done: int, expected: int) -> None:
         """Record progress, and with it the heartbeat :func:`import_jobs_sweep` looks for."""
+        from django.core.cache import cache
+
         from kenesh.core.models import ImportJob
 
         now = timezone.now()
+        if self._sqlite:
+            cache.set(
+                _progress_key(self.job_id),
+                (self.started_at, done, expected, now.isoformat()),
+                timeout=settings.IMPORT_JOB_TIMEOUT * 2,
+            )
+            return
         if self._connection is None:
             ImportJob.objects.filter(pk=self.job_id).update(
                 processed_rows=done, total_rows=expected, heartbeat_at=now
@@ -1022,6 +1037,27 @@ class JobProgress:
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
+        if self._sqlite:
+            from django.core.cache import cache
+
+            cache.delete(_progress_key(self.job_id))
+
+
+def job_progress_overlay(job: ImportJob) -> ImportJob:
+    """Show on ``job`` the progress its worker reported outside the database (SQLite: see
+    :class:`JobProgress`), if it is still running. Progress of an earlier run of the same id
+    (another database, a test) is told apart by the job's start time."""
+    from django.core.cache import cache
+
+    from kenesh.core.models import ImportStatus
+
+    if job.status != ImportStatus.RUNNING or connection.vendor != "sqlite" or not job.started_at:
+        return job
+    reported = cache.get(_progress_key(job.pk))
+    if reported and reported[0] == job.started_at.isoformat():
+        job.processed_rows, job.total_rows = reported[1], reported[2]
+        job.heartbeat_at = dt.datetime.fromisoformat(reported[3])
+    return job
 
 
 def import_job_create(
@@ -1101,7 +1137,7 @@ def import_job_run(job: ImportJob, spec: ImportSpec) -> ImportJob:
         job.refresh_from_db(fields=["status", "message", "started_at", "finished_at"])
         return job
     job.status, job.started_at, job.heartbeat_at = ImportStatus.RUNNING, now, now
-    progress = JobProgress(job.pk)
+    progress = JobProgress(job.pk, started_at=now)
     rejects = io.StringIO()
     report = GzipReport()
     skip_invalid = job.mode == ImportMode.SKIP_INVALID
@@ -1212,9 +1248,12 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
             | models.Q(heartbeat_at__isnull=True, started_at__isnull=True, updated_at__lt=stale)
         )
         | models.Q(status=ImportStatus.QUEUED, created_at__lt=forgotten)
-    ).only("pk", "status", "language", "heartbeat_at")
+    ).only("pk", "status", "language", "started_at", "heartbeat_at")
     marked = 0
     for job in candidates:
+        recorded_heartbeat = job.heartbeat_at
+        if (job_progress_overlay(job).heartbeat_at or stale) > stale:
+            continue  # alive: it reports its progress to the cache (SQLite)
         with translation.override(job.language):
             if job.status == ImportStatus.RUNNING:
                 message = _(
@@ -1228,7 +1267,7 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
                 )
         # Only if nothing moved since it was read: a worker that beat meanwhile keeps its job.
         marked += ImportJob.objects.filter(
-            pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at
+            pk=job.pk, status=job.status, heartbeat_at=recorded_heartbeat
         ).update(status=ImportStatus.FAILED, message=message, finished_at=now, updated_at=now)
     if marked:
         logger.warning("import jobs sweep: %d stale jobs marked failed", marked)
@@ -1490,13 +1529,13 @@ def import_job_for(
     if job is None:
         raise Http404
     if uploader is not None and job.created_by_id == uploader:
-        return job
+        return job_progress_overlay(job)
     try:
         resource = (kind or import_kind(job.kind)).resource
     except LookupError:
         raise PermissionDenied from None  # a kind no module registers any more
     require_at(user, Action.RESTRICTED, resource, job.unit_path)
-    return job
+    return job_progress_overlay(job)
 
 
 def import_jobs_visible_to(
