@@ -7,19 +7,24 @@ PORT ?= 8000
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/kenesh
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo install install-test gettext messages lint typecheck migrations-check test test-sqlite \
+.PHONY: demo dev lock install install-test gettext messages lint typecheck migrations-check test test-sqlite \
         test-postgres test-browser chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Installs are locked: exact versions with hashes from requirements/*.txt (`make lock`), then
+# Kenesh itself without dependencies. pyproject.toml keeps the ranges the lock is made from.
+$(VENV)/.installed: requirements/runtime.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/runtime.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+$(VENV)/.installed-test: requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/test.txt
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed messages
@@ -33,8 +38,22 @@ gettext:
 messages: gettext
 	KENESH_DEBUG=1 $(BIN)/kenesh compilemessages -v 0 --ignore '.venv'
 
+# The demo programme served as production serves it (gunicorn, a worker, debug off).
 demo: install
-	KENESH_DEBUG=1 $(BIN)/kenesh demo --port $(PORT)
+	$(BIN)/kenesh demo --port $(PORT)
+
+# For developers: Django's development server, debug on, code reloaded on change.
+dev: install
+	KENESH_DEBUG=1 $(BIN)/kenesh demo --no-serve
+	KENESH_DEBUG=1 $(BIN)/kenesh runserver $(PORT)
+
+# Re-resolve the locks after a change to pyproject.toml (UPGRADE=1: newest versions allowed).
+UV := $(BIN)/uv
+LOCK_FLAGS = --generate-hashes --universal --python-version 3.11 -q $(if $(UPGRADE),--upgrade)
+lock: | $(BIN)/python
+	$(BIN)/pip install -q 'uv==0.13.9'
+	$(UV) pip compile pyproject.toml $(LOCK_FLAGS) -o requirements/runtime.txt
+	$(UV) pip compile pyproject.toml --extra test $(LOCK_FLAGS) -o requirements/test.txt
 
 lint:
 	$(BIN)/ruff check .

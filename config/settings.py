@@ -89,7 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "kenesh.core.staticfiles.KeneshStaticFilesConfig",  # django.contrib.staticfiles
     "django_htmx",
     "bootstrap",
     "csp",
@@ -111,14 +111,19 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "kenesh.core.middleware.RejectNulCharacters",
+    "kenesh.core.middleware.ApiErrorShape",  # JSON for every error under /api/ (405, 500, ...)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kenesh.core.middleware.NoStoreWhenSignedIn",  # Cache-Control: no-store for signed-in users
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "kenesh.accounts.middleware.SecurityTrail",  # refused writes (401/403/404) to the security log
+    # Last, so its 413 page gets the headers above; nothing above reads the body.
+    "kenesh.core.middleware.RequestBodyLimit",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -223,7 +228,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "kenesh.core.staticfiles.KeneshStaticFilesStorage"
             if not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -238,6 +243,7 @@ if _leaflet is None or _leaflet.origin is None:
 STATICFILES_DIRS = [("leaflet", str(Path(_leaflet.origin).parent / "static" / "leaflet"))]
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_MANIFEST_STRICT = False
+WHITENOISE_KEEP_ONLY_HASHED_FILES = not DEBUG  # pages link hashed names; half the compressing
 
 # Content-Security-Policy: everything from ourselves, no inline script.
 CONTENT_SECURITY_POLICY = {
@@ -325,7 +331,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
 # Imports (docs/import.md, "Limits"): a file over a limit is refused as a whole with a clear
-# error and nothing written, before it can fill memory. The upload itself is at most 50 MB.
+# error and nothing written, before it can fill memory. The upload itself is at most
+# KENESH_MAX_UPLOAD_MB; a request declaring a larger body (Content-Length, with 1 MB for the
+# form around the file) is refused with 413 before it is read (kenesh.core.middleware).
+MAX_UPLOAD_MB = int(env_str("KENESH_MAX_UPLOAD_MB", "50"))
+if MAX_UPLOAD_MB < 1:
+    raise ImproperlyConfigured("KENESH_MAX_UPLOAD_MB must be 1 or more.")
 IMPORT_MAX_ROWS = int(env_str("KENESH_IMPORT_MAX_ROWS", "1000000"))
 IMPORT_MAX_CELLS = int(env_str("KENESH_IMPORT_MAX_CELLS", "20000000"))
 IMPORT_MAX_UNZIPPED_MB = int(env_str("KENESH_IMPORT_MAX_UNZIPPED_MB", "1024"))  # an XLSX unpacked
