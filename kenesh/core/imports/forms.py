@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
+from kenesh.core.middleware import max_upload_bytes
 from kenesh.core.models import ImportMapping
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MODES = [
     ("all_or_nothing", _("Write nothing if any row has an error")),
     ("skip_invalid", _("Write the valid rows and give me the rejected ones")),
@@ -21,8 +23,8 @@ def check_upload_size(size: int | None) -> str | None:
     """Why an uploaded file cannot be taken by its size, or ``None`` (pages and API alike)."""
     if not size:
         return str(_("The file is empty."))
-    if size > MAX_UPLOAD_BYTES:
-        return str(_("The file is larger than 50 MB."))
+    if size > max_upload_bytes():
+        return str(_("The file is larger than %(size)d MB.") % {"size": settings.MAX_UPLOAD_MB})
     return None
 
 
@@ -32,7 +34,10 @@ class ImportUploadForm(BootstrapFormMixin, forms.Form):
 
     file = forms.FileField(
         label=_("File"),
-        help_text=_("CSV or XLSX with the columns of the template; at most 50 MB."),
+        help_text=format_lazy(
+            _("CSV or XLSX with the columns of the template; at most {size} MB."),
+            size=settings.MAX_UPLOAD_MB,
+        ),
     )
     mode = forms.ChoiceField(
         label=_("If some rows have errors"),
