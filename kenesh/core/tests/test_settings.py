@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,10 +29,35 @@ def _run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
-    result = _run(["check"], KENESH_DATA_DIR=str(tmp_path))
+def test_a_database_server_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:
+    # Several web nodes share one database: each must be given the same key.
+    result = _run(
+        ["check"],
+        KENESH_DATA_DIR=str(tmp_path),
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/kenesh",
+    )
     assert result.returncode != 0
     assert "KENESH_SECRET_KEY is required" in result.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_embedded_default_generates_its_secret_key_once_and_keeps_it(tmp_path: Path) -> None:
+    show = [
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY)",
+    ]
+    first = _run(show, KENESH_DATA_DIR=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    key = tmp_path / "secret_key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert first.stdout.strip() == key.read_text().strip()
+    assert len(first.stdout.strip()) >= 50
+    second = _run(show, KENESH_DATA_DIR=str(tmp_path))
+    assert second.stdout == first.stdout
+    other = _run(show, KENESH_DATA_DIR=str(tmp_path / "elsewhere"))
+    assert other.stdout.strip() and other.stdout != first.stdout
 
 
 def test_a_non_boolean_debug_flag_is_refused(tmp_path: Path) -> None:
@@ -45,10 +71,25 @@ def test_deployment_checks_pass_with_production_settings(tmp_path: Path) -> None
         ["check", "--deploy", "--fail-level", "WARNING"],
         KENESH_SECRET_KEY="x7!k2-" + "q" * 60 + "-production-secret",
         KENESH_ALLOWED_HOSTS="kenesh.example.org",
+        KENESH_HTTPS="1",  # a site on the internet declares HTTPS (docs/deployment.md)
         KENESH_DATA_DIR=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_plain_http_is_flagged_by_the_deployment_checks_until_https_is_declared(
+    tmp_path: Path,
+) -> None:
+    result = _run(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        KENESH_SECRET_KEY="x7!k2-" + "q" * 60 + "-production-secret",
+        KENESH_DATA_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert {"security.W008", "security.W012", "security.W016"} <= set(
+        re.findall(r"security\.W\d+", result.stderr + result.stdout)
+    )
 
 
 def test_passwords_are_hashed_with_argon2_by_default() -> None:
