@@ -1,25 +1,31 @@
-"""API: who am I, and a token for a username and password."""
+"""API: who am I, a token for a username and password, and the caller's own tokens."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, NoReturn
 
 from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import authenticate
 from django.core.exceptions import SuspiciousOperation
-from django.http import HttpRequest, UnreadablePostError
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError
 
-from kenesh.accounts.schemas import MeOut, TokenIn, TokenOut
-from kenesh.accounts.selectors import user_roles
-from kenesh.accounts.services import token_create
+from kenesh.accounts.models import ApiToken, TokenRevocation
+from kenesh.accounts.schemas import MeOut, TokenIn, TokenInfoOut, TokenOut
+from kenesh.accounts.selectors import acting_user, token_list, user_roles
+from kenesh.accounts.services import token_create, token_revoke
 from kenesh.core.access import AUTHENTICATED, PUBLIC, api_access
-from kenesh.core.api import ErrorOut, responses
+from kenesh.core.api import ERRORS, ErrorOut, responses
 
 router = Router(tags=["accounts"])
+
+# What a token's prefix can be: "kn_" and URL-safe base64 (8 characters for tokens made before
+# prefixes grew to 12).
+PREFIX = re.compile(rf"[A-Za-z0-9_-]{{1,{ApiToken.PREFIX_LENGTH}}}")
 
 
 @router.get("/me", response=responses(MeOut), summary="The user making the request")
@@ -65,7 +71,7 @@ def _locked_out(request: HttpRequest) -> NoReturn:
     summary="Exchange a username and password for an API token",
 )
 @api_access(PUBLIC)
-def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
     _refuse_unreadable_form(request)
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
@@ -75,5 +81,39 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
         _locked_out(request)
     if user is None or not user.is_active:
         raise HttpError(401, _("Wrong username or password."))
-    _token, raw = token_create(actor=user, user=user, name="api")
-    return {"token": raw}
+    name = payload.name.strip() or "api"
+    token, raw = token_create(actor=user, user=user, name=name, request=request)
+    return {
+        "token": raw,
+        "prefix": token.prefix,
+        "name": token.name,
+        "expires_at": token.expires_at,
+    }
+
+
+@router.get("/me/tokens", response=responses(list[TokenInfoOut]), summary="My API tokens")
+@api_access(AUTHENTICATED)
+def my_tokens(request: HttpRequest) -> list[ApiToken]:
+    """Every token of the caller, newest first: active, expired and revoked."""
+    return token_list(acting_user(request))
+
+
+@router.delete(
+    "/me/tokens/{prefix}",
+    response={204: None, **ERRORS},
+    summary="Revoke one of my API tokens",
+)
+@api_access(AUTHENTICATED)
+def my_token_revoke(request: HttpRequest, prefix: str) -> HttpResponse:
+    """Revoke the caller's token with this prefix (204, also when it was already revoked).
+    A prefix that is not one of the caller's tokens is 404, whoever it belongs to."""
+    user = acting_user(request)
+    token = (
+        ApiToken.objects.filter(user=user, prefix=prefix).first()
+        if PREFIX.fullmatch(prefix)
+        else None
+    )
+    if token is None:
+        raise HttpError(404, _("You have no token with this prefix."))
+    token_revoke(actor=user, token=token, reason=TokenRevocation.OWNER, request=request)
+    return HttpResponse(status=204)

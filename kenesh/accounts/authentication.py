@@ -14,7 +14,7 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer <token>`` with a token from ``kenesh token create``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_authenticate(token)
+        user = token_authenticate(token, request)
         if user is not None:
             request.user = user
         return user

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from ninja import Schema
 from pydantic import Field
 
@@ -22,7 +24,26 @@ class MeOut(Schema):
 class TokenIn(InputSchema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=512)
+    name: str = Field(
+        "", max_length=100, description="A label to recognise the token by in the token list"
+    )
 
 
 class TokenOut(Schema):
-    token: str
+    token: str = Field(description="The token, shown only this once: send it as a Bearer token")
+    prefix: str = Field(description="Its first characters, which name it in the token list")
+    name: str
+    expires_at: dt.datetime
+
+
+class TokenInfoOut(Schema):
+    prefix: str
+    name: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None = Field(description="Recorded at most once a minute")
+    expires_at: dt.datetime
+    revoked_at: dt.datetime | None
+    revoked_reason: str = Field(
+        description="owner, administrator, password_changed or deactivated; empty if not revoked"
+    )
+    state: str = Field(description="active, expired or revoked")

@@ -1,4 +1,4 @@
-"""Reads on users: their roles, and the audit log."""
+"""Reads on users: their roles and API tokens, and the audit log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from kenesh.accounts.models import RoleAssignment, User
+from kenesh.accounts.models import ApiToken, RoleAssignment, User
 from kenesh.core.models import AuditEntry
 
 
@@ -27,6 +27,12 @@ def user_roles(user: User | AnonymousUser) -> list[dict[str, Any]]:
         }
         for assignment in sorted(assignments, key=lambda a: (a.unit.path.count("/"), a.role))
     ]
+
+
+def token_list(user: User) -> list[ApiToken]:
+    """The user's API tokens, newest first, whatever their state (at most the latest 200: a
+    user who made more lets the older ones expire unseen)."""
+    return list(ApiToken.objects.filter(user=user).order_by("-created_at", "-id")[:200])
 
 
 def audit_entries(

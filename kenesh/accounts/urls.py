@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     # Logging out needs no login: an expired session's "log out" lands on the login page.
     path("logout/", access(PUBLIC)(auth_views.LogoutView.as_view()), name="logout"),
+    path("account/tokens/", views.token_list_page, name="account-tokens"),
     path("audit/", views.audit_log_page, name="audit-log"),
 ]

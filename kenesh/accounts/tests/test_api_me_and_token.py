@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from kenesh.accounts.models import ApiToken, User, hash_token
+from kenesh.accounts.models import ApiToken, TokenRevocation, User, hash_token
 from kenesh.accounts.services import token_create, token_revoke
 from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
 
@@ -177,7 +177,7 @@ def test_a_bearer_token_authenticates_every_endpoint_without_a_session() -> None
 def test_a_revoked_token_gets_401() -> None:
     user = User.objects.get(username="localgov.jetioguz")
     token, raw = token_create(actor=user, user=user, name="script")
-    token_revoke(actor=user, token=token)
+    token_revoke(actor=user, token=token, reason=TokenRevocation.OWNER)
 
     assert_error_shape(Client().get(ME, headers=bearer(raw)), 401)
 

@@ -17,14 +17,14 @@ PROXY = "10.0.0.2"
 
 
 def log_in(password: str, *, remote: str = PROXY, forwarded: str | None = None) -> Any:
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return Client().post("/login/", {"username": USERNAME, "password": password}, **extra)
 
 
 def request_from(remote: str, forwarded: str | None = None) -> Any:
-    extra = {"REMOTE_ADDR": remote}
+    extra: dict[str, Any] = {"REMOTE_ADDR": remote}
     if forwarded is not None:
         extra["HTTP_X_FORWARDED_FOR"] = forwarded
     return RequestFactory().get("/", **extra)

@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED_PATHS = {
     "/api/v1/me",
+    "/api/v1/me/tokens",
+    "/api/v1/me/tokens/{prefix}",
     "/api/v1/auth/token",
     "/api/v1/units",
     "/api/v1/units/{code}",
