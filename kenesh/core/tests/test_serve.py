@@ -222,7 +222,7 @@ def test_an_import_runs_in_the_worker_reports_progress_and_survives_a_web_restar
     server: Server,
 ) -> None:
     token = _kenesh(server.env, "token", "create", "police.jetioguz").strip()
-    rows = 40_000
+    rows = 20_000
     sheet = io.StringIO()
     writer = csv.writer(sheet)
     writer.writerow(HEADER)
