@@ -50,7 +50,7 @@ def create_trigger(apps, schema_editor):
         schema_editor.execute(SQLITE_CREATE)
     elif vendor == "postgresql":
         for statement in POSTGRESQL_CREATE:
-            schema_editor.execute(statement)
+            schema_editor.execute(statement, params=None)
 
 
 def drop_trigger(apps, schema_editor):
