@@ -4,23 +4,42 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core import signals
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
 
 from kenesh.core.dates import EARLIEST_DATE, ISO_DATE_MESSAGE, earliest_date_message
+from kenesh.core.services import Conflict
 
 T = TypeVar("T")
 
@@ -64,6 +83,47 @@ class InputSchema(Schema):
         if not isinstance(raw, dict | BaseModel):
             raise PydanticCustomError("model_type", "Input should be a JSON object")
         return data
+
+
+class PatchSchema(InputSchema):
+    """A change: fields left out stay as they are, and null is a value only for the fields in
+    ``nullable`` (a settlement, a time of day, an end date: things that may be unknown).
+
+    Null anywhere else is refused with 422 at its field instead of being read as "left out":
+    a client that sends ``{"status": null}`` believes it cleared the status, and must hear
+    that it did not. The OpenAPI document shows those fields as not nullable.
+    """
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_allowed(cls, value: Any, info: ValidationInfo) -> Any:
+        # Runs for values sent, never for the default of a field left out.
+        if value is None and info.field_name not in cls.nullable:
+            raise PydanticCustomError(
+                "null_not_allowed", _("This field cannot be null; leave it out to keep its value.")
+            )
+        return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core)
+        properties = handler.resolve_ref_schema(schema).get("properties", {})
+        for name, field in properties.items():
+            if name in cls.nullable:
+                continue
+            if field.get("default", ...) is None:
+                del field["default"]
+            choices = [choice for choice in field.get("anyOf", []) if choice != {"type": "null"}]
+            if len(choices) == 1:
+                del field["anyOf"]
+                field.update(choices[0])
+            elif choices:
+                field["anyOf"] = choices
+        return schema
 
 
 class FieldError(Schema):
@@ -148,9 +208,10 @@ ERRORS: dict[int, type[Schema]] = {
 }
 
 
-def responses(ok: Any, status: int = 200) -> dict[int, Any]:
-    """The response map of an authenticated operation: its answer plus the error shapes."""
-    return {status: ok, **ERRORS}
+def responses(ok: Any, status: int = 200, *, conflict: bool = False) -> dict[int, Any]:
+    """The response map of an authenticated operation: its answer plus the error shapes;
+    ``conflict`` for a write that can meet a record already stored (409)."""
+    return {status: ok, **ERRORS, **({409: ErrorOut} if conflict else {})}
 
 
 def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,17 +226,28 @@ def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _django_errors(exc: DjangoValidationError) -> list[dict[str, Any]]:
+    """Django's validation errors by field, typed by their code ("invalid" when they have
+    none)."""
     if hasattr(exc, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": message, "type": "invalid"}
-            for field, messages in exc.message_dict.items()
-            for message in messages
+            {"loc": ["body", field], "msg": message, "type": error.code or "invalid"}
+            for field, errors in exc.error_dict.items()
+            for error in errors
+            for message in error
         ]
-    return [{"loc": ["body"], "msg": message, "type": "invalid"} for message in exc.messages]
+    return [
+        {"loc": ["body"], "msg": message, "type": error.code or "invalid"}
+        for error in exc.error_list
+        for message in error
+    ]
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Every error answers ``{"detail": ..., "errors": [...]}`` with a 4xx status."""
+    """Every error answers ``{"detail": ..., "errors": [...]}``: the 4xx of bad requests, 409
+    for a record already stored, 413 for a body over the limit, and 500, logged as Django logs
+    it, for an exception nothing expected. (Answers made outside the operations, such as 405
+    and errors of the middleware, are put in this shape by
+    :class:`kenesh.core.middleware.ApiErrorShape`.)"""
 
     def error(request: HttpRequest, status: int, detail: str, errors: Any = ()) -> HttpResponse:
         return api.create_response(
@@ -210,6 +282,34 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # read as form data (e.g. a CSRF check of a session request reading request.POST).
         return unreadable_body(request, _("The request body cannot be read."))
 
+    def on_conflict(request: HttpRequest, exc: Any) -> HttpResponse:
+        detail = _("A record with the same unique value is already stored.")
+        return error(request, 409, detail, _django_errors(exc))
+
+    def on_too_big(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Form fields or a JSON body over DATA_UPLOAD_MAX_MEMORY_SIZE (the files of a
+        # multipart body are bounded by the size of the request, RequestBodyLimit).
+        return error(request, 413, _("The request body is too large."))
+
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # As Django's own handler: the signal (error reporters listen to it), then the log
+        # entry with the traceback on django.request; the client gets no detail.
+        signals.got_request_exception.send(sender=None, request=request)
+        response = error(request, 500, _("Something went wrong on the server. It was logged."))
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exc,
+        )
+        return response
+
+    def on_bad_request(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Django answers BadRequest with 400; the API answers bad input with 422.
+        return error(request, 422, _("The request is not valid."))
+
     def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return error(request, 404, _("Not found."))
 
@@ -225,3 +325,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(MultiPartParserError, on_unreadable_request)
     api.add_exception_handler(SuspiciousOperation, on_unreadable_request)
     api.add_exception_handler(UnreadablePostError, on_unreadable_request)
+    # Subclasses of the above: the handler of the closest class in the MRO answers.
+    api.add_exception_handler(Conflict, on_conflict)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(BadRequest, on_bad_request)
+    api.add_exception_handler(Exception, on_unexpected)

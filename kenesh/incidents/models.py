@@ -357,7 +357,7 @@ class Incident(PeopleCounts, TimeStampedModel):
             raise ValidationError(errors)
 
     def validate_constraints(self, exclude: Any = None) -> None:
-        """As Django's, with a repeated external reference reported at its field."""
+        """As Django's, with a repeated external reference reported at its field, named."""
         try:
             super().validate_constraints(exclude=exclude)
         except ValidationError as exc:
@@ -365,7 +365,14 @@ class Incident(PeopleCounts, TimeStampedModel):
             general = errors.get(NON_FIELD_ERRORS, [])
             duplicate = [error for error in general if error.code == DUPLICATE_REFERENCE]
             if duplicate:
-                errors["external_ref"] = [*errors.get("external_ref", []), *duplicate]
+                # Named with the reference: the answer to a client that sent several at once
+                # (or to one of twelve identical requests) says which one is taken.
+                taken = ValidationError(
+                    _("Another incident of this municipality has the external reference %(ref)s."),
+                    code=DUPLICATE_REFERENCE,
+                    params={"ref": self.external_ref},
+                )
+                errors["external_ref"] = [*errors.get("external_ref", []), taken]
                 rest = [error for error in general if error.code != DUPLICATE_REFERENCE]
                 if rest:
                     errors[NON_FIELD_ERRORS] = rest

@@ -54,7 +54,9 @@ def organisations(
 
 
 @router.post(
-    "/organisations", response=responses(OrganisationOut, 201), summary="Register an organisation"
+    "/organisations",
+    response=responses(OrganisationOut, 201, conflict=True),
+    summary="Register an organisation",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
 def organisation_create(request: HttpRequest, payload: OrganisationIn) -> Status[Any]:
@@ -78,7 +80,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> Any:
 
 @router.patch(
     "/organisations/{organisation_id}",
-    response=responses(OrganisationOut),
+    response=responses(OrganisationOut, conflict=True),
     summary="Change an organisation",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
@@ -91,7 +93,7 @@ def organisation_update(
     return services.organisation_update(
         actor=acting_user(request),
         organisation=organisation,
-        data=payload.dict(exclude_unset=True, exclude_none=True),
+        data=payload.dict(exclude_unset=True),
     )
 
 
@@ -106,7 +108,7 @@ def working_groups(
 
 @router.post(
     "/working-groups",
-    response=responses(WorkingGroupOut, 201),
+    response=responses(WorkingGroupOut, 201, conflict=True),
     summary="Form the working group of a municipality",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
@@ -135,7 +137,7 @@ def working_group_detail(request: HttpRequest, group_id: int) -> WorkingGroup:
 
 @router.patch(
     "/working-groups/{group_id}",
-    response=responses(WorkingGroupOut),
+    response=responses(WorkingGroupOut, conflict=True),
     summary="Change a working group",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
@@ -146,9 +148,6 @@ def working_group_update(
     data = payload.dict(exclude_unset=True)
     if data.get("lcpc") is not None:
         data["lcpc"] = _organisation_in_group_unit(request.user, data["lcpc"], group.unit_id)
-    for field in ("name_ru", "name_ky", "name_en"):
-        if field in data and data[field] is None:
-            del data[field]
     services.working_group_update(actor=acting_user(request), working_group=group, data=data)
     return selectors.working_group_get(user=request.user, pk=group.pk)
 
@@ -166,7 +165,7 @@ def working_group_members(request: HttpRequest, group_id: int, page: PageQuery) 
 
 @router.post(
     "/working-groups/{group_id}/members",
-    response=responses(MemberOut, 201),
+    response=responses(MemberOut, 201, conflict=True),
     summary="Add a member to a working group",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
@@ -228,7 +227,7 @@ def working_group_member_detail(
 
 @router.patch(
     "/working-groups/{group_id}/members/{membership_id}",
-    response=responses(MemberOut),
+    response=responses(MemberOut, conflict=True),
     summary="Change or end a membership",
 )
 @api_access(requires(Resource.ORGANISATIONS, Action.WRITE))
@@ -238,9 +237,6 @@ def working_group_member_update(
     group = selectors.working_group_get(user=request.user, pk=group_id, action=Action.WRITE)
     membership = selectors.membership_get(working_group=group, pk=membership_id)
     data = payload.dict(exclude_unset=True)
-    for field in ("member_type", "role_in_group"):
-        if field in data and data[field] is None:
-            del data[field]
     return services.membership_update(
         actor=acting_user(request),
         membership=membership,

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from ninja import Schema
 from pydantic import Field
 
-from kenesh.core.api import InputSchema
+from kenesh.core.api import InputSchema, PatchSchema
 from kenesh.orgs.models import (
     Membership,
     MemberType,
@@ -52,7 +53,10 @@ class OrganisationIn(InputSchema):
     website: str = Field("", max_length=200)
 
 
-class OrganisationPatch(InputSchema):
+class OrganisationPatch(PatchSchema):
+    """A change to an organisation; fields left out stay as they are, none may be null (an
+    empty text clears an optional one)."""
+
     kind: OrganisationKind | None = None
     name_ru: str | None = Field(None, min_length=1, max_length=200)
     name_ky: str | None = Field(None, max_length=200)
@@ -103,7 +107,11 @@ class WorkingGroupIn(InputSchema):
     established_on: dt.date | None = None
 
 
-class WorkingGroupPatch(InputSchema):
+class WorkingGroupPatch(PatchSchema):
+    """A change to a working group; fields left out stay as they are. ``lcpc`` and
+    ``established_on`` may be set to null."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset({"lcpc", "established_on"})
     name_ru: str | None = Field(None, min_length=1, max_length=200)
     name_ky: str | None = Field(None, max_length=200)
     name_en: str | None = Field(None, max_length=200)
@@ -158,12 +166,14 @@ class MemberIn(InputSchema):
     valid_to: dt.date | None = None
 
 
-class MemberPatch(InputSchema):
+class MemberPatch(PatchSchema):
     """A change to a membership; fields left out stay as they are. Setting `valid_to` ends
     the membership (the member stays in the group's history)."""
 
-    member_type: MemberType | None = Field(None, description="Left as it is when null")
-    role_in_group: str | None = Field(None, max_length=100, description="Left as it is when null")
+    nullable: ClassVar[frozenset[str]] = frozenset({"valid_from", "valid_to"})
+
+    member_type: MemberType | None = None
+    role_in_group: str | None = Field(None, max_length=100)
     valid_from: dt.date | None = Field(None, description="First day; null for an unknown start")
     valid_to: dt.date | None = Field(None, description="Last day; null while it lasts")
 

@@ -44,7 +44,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    OperationalError,
+    connection,
+    connections,
+    models,
+    transaction,
+)
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -514,7 +522,7 @@ def _run(
         result.rejected += 1
 
     def flush(batch: list[ParsedRow], bad: list[tuple[int, list[str], list[tuple[str, str]]]]):
-        outcome = spec.write(batch, present) if batch else BatchOutcome()
+        outcome = _write_batch(spec, batch, present) if batch else BatchOutcome()
         if outcome.updated and not spec.allows_updates:
             raise ImproperlyConfigured(
                 f"{type(spec).__name__} updated rows of a kind without updates"
@@ -558,6 +566,46 @@ def _run(
     if not options.skip_invalid and result.error_count:
         # All-or-nothing: nothing was written, so nothing counts as created or updated.
         result.created = result.updated = 0
+
+
+#: How often a batch is written again after a concurrent import stored some of its keys first.
+#: Each attempt waits for the other import's transaction to end (the unique index makes it),
+#: so a retry only fails again if a third import wrote another of the batch's keys meanwhile.
+WRITE_ATTEMPTS = 5
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    """Whether PostgreSQL broke a deadlock by failing this statement (SQLSTATE 40P01): two
+    imports inserting the same keys in different orders each wait for the other's."""
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
+def _write_batch(spec: ImportSpec, batch: list[ParsedRow], present: frozenset[str]) -> BatchOutcome:
+    """``spec.write`` in a savepoint, written again if another transaction stored some of the
+    batch's keys between the spec's look-up of existing keys and its insert.
+
+    Two imports of the same file run side by side: both find the keys new, the first inserts,
+    and the second's insert waits on the unique index until the first commits, then fails.
+    The savepoint undoes the second's batch alone; written again, its look-up sees the rows
+    now committed and reports them as already registered, as for a file imported twice in
+    turn. Rows the batch meant to update or create are decided afresh each time. A deadlock
+    between two imports (the same keys in different orders) is retried the same way.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return spec.write(batch, present)
+        except (IntegrityError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+                raise
+            logger.info(
+                "import %s: a concurrent import stored keys of this batch first; writing it "
+                "again (attempt %d)",
+                spec.kind,
+                attempt + 1,
+            )
+    with transaction.atomic():
+        return spec.write(batch, present)
 
 
 def _with_unreadable(
@@ -772,7 +820,12 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     # Binary COPY: the server parses no text; the types are the columns' own.
     types = [f.db_type(connection).split("(")[0] for f in fields]  # type: ignore[union-attr]
     sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+    # The raw cursor's errors as Django's (a repeated key is IntegrityError, as bulk_create's).
+    with (
+        connection.wrap_database_errors,
+        connection.cursor() as cursor,
+        cursor.cursor.copy(sql) as copy,
+    ):
         copy.set_types(types)
         if plain:
             row_of = operator.itemgetter(*attnames)  # the row's values in one C call

@@ -23,7 +23,6 @@ from kenesh.incidents.filters import IncidentFilter
 from kenesh.incidents.models import IccsCategory, Incident
 from kenesh.incidents.register import exports
 from kenesh.incidents.register.schemas import (
-    NULLABLE_FIELDS,
     IncidentFilters,
     IncidentIn,
     IncidentOut,
@@ -120,7 +119,15 @@ def incidents_export(
     )
 
 
-@router.post("", response=responses(IncidentOut, 201), summary="Register an incident")
+@router.post(
+    "",
+    response=responses(IncidentOut, 201, conflict=True),
+    summary="Register an incident",
+    description=(
+        "409 when the municipality already has an incident with this external_ref (also when "
+        "it was registered by a request at the same moment)."
+    ),
+)
 @api_access(requires(Resource.INCIDENTS, Action.WRITE))
 def incident_create(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
     unit = unit_get(user=request.user, code=payload.unit)
@@ -139,15 +146,19 @@ def incident_detail(request: HttpRequest, incident_id: int) -> Incident:
     return selectors.incident_get(user=request.user, pk=incident_id)
 
 
-@router.patch("/{int:incident_id}", response=responses(IncidentOut), summary="Change an incident")
+@router.patch(
+    "/{int:incident_id}",
+    response=responses(IncidentOut, conflict=True),
+    summary="Change an incident",
+    description=(
+        "Fields left out stay as they are; null only for settlement, occurred_at, latitude "
+        "and longitude (elsewhere 422). 409 when the new external_ref is another incident's."
+    ),
+)
 @api_access(requires(Resource.INCIDENTS, Action.WRITE))
 def incident_update(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Incident:
     incident = selectors.incident_get(user=request.user, pk=incident_id, action=Action.WRITE)
-    data = {
-        name: value
-        for name, value in payload.dict(exclude_unset=True).items()
-        if value is not None or name in NULLABLE_FIELDS
-    }
+    data = payload.dict(exclude_unset=True)  # nulls only where IncidentPatch allows them
     services.incident_update(
         actor=acting_user(request), incident=incident, data=_model_data(data, incident.unit)
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
 
-from kenesh.core.api import InputSchema, IsoDate
+from kenesh.core.api import InputSchema, IsoDate, PatchSchema
 from kenesh.core.masking import MaskedSchema
 from kenesh.incidents.categories import Category
 from kenesh.incidents.models import (
@@ -41,9 +41,9 @@ _PeopleIn: type[InputSchema] = create_model(  # type: ignore[call-overload]
     __base__=InputSchema,
     **{name: (int, _count_field(patch=False)) for name in PEOPLE_FIELDS},
 )
-_PeoplePatch: type[InputSchema] = create_model(  # type: ignore[call-overload]
+_PeoplePatch: type[PatchSchema] = create_model(  # type: ignore[call-overload]
     "PeopleCountsPatch",
-    __base__=InputSchema,
+    __base__=PatchSchema,
     **{name: (int | None, _count_field(patch=True)) for name in PEOPLE_FIELDS},
 )
 
@@ -167,8 +167,12 @@ class IncidentIn(_PeopleIn):  # type: ignore[misc, valid-type]
 
 class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     """A change to an incident; fields left out stay as they are. ``settlement``,
-    ``occurred_at``, ``latitude`` and ``longitude`` may be set to null; null elsewhere leaves
-    the field as it is. The municipality does not change."""
+    ``occurred_at``, ``latitude`` and ``longitude`` may be set to null; null elsewhere is
+    refused (422). The municipality does not change."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset(
+        {"settlement", "occurred_at", "latitude", "longitude"}
+    )
 
     settlement: str | None = Field(None, pattern=SOATE_CODE)
     iccs: str | None = Field(None, pattern=ICCS_CODE)
@@ -186,9 +190,6 @@ class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     reporter_name: str | None = Field(None, max_length=200)
     reporter_contact: str | None = Field(None, max_length=200)
     external_ref: str | None = Field(None, max_length=64)
-
-
-NULLABLE_FIELDS = frozenset({"settlement", "occurred_at", "latitude", "longitude"})
 
 
 class IncidentFilters(Schema):

@@ -4,7 +4,8 @@ users of another municipality."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -68,3 +69,19 @@ def client_as(client_as: Callable[[str], Client]) -> Callable[[str], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def demo_restored_afterwards(django_db_blocker: Any) -> Iterator[None]:
+    """A transactional test empties every table when it ends; put back what the other tests
+    of the session expect (the ICCS table from its migration, the demo programme).
+    Listed before ``transactional_db``, so this runs after that fixture's flush."""
+    yield
+    from kenesh.incidents.models import IccsCategory
+    from kenesh.incidents.reference import iccs_load
+    from kenesh.portal.demo import demo_load
+
+    with django_db_blocker.unblock():
+        if not IccsCategory.objects.exists():
+            iccs_load(IccsCategory)
+        demo_load()

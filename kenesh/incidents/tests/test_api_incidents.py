@@ -421,7 +421,10 @@ def test_a_location_outside_the_municipalitys_boundary_is_refused(client_as: Any
     assert counts() == (before[0] + 1, before[1] + 1)
 
 
-def test_an_external_reference_is_unique_within_the_municipality(
+TAKEN_MESSAGE = "Another incident of this municipality has the external reference TEST-2003-1."
+
+
+def test_a_taken_external_reference_gets_409_naming_it(
     client_as: Any, jeti_oguz_incident: Incident
 ) -> None:
     before = counts()
@@ -430,9 +433,44 @@ def test_an_external_reference_is_unique_within_the_municipality(
         client_as("police.jetioguz"), "post", INCIDENTS, new_incident(external_ref="TEST-2003-1")
     )
 
-    body = assert_error(response, 422)
-    assert error_fields(body) == {"external_ref"}
+    body = assert_error(response, 409)
+    assert body["errors"] == [
+        {
+            "loc": ["body", "external_ref"],
+            "msg": TAKEN_MESSAGE,
+            "type": "duplicate_external_ref",
+        }
+    ]
     assert counts() == before
+
+
+def test_a_taken_reference_with_an_invalid_field_gets_422_with_both(
+    client_as: Any, jeti_oguz_incident: Incident
+) -> None:
+    # The client must fix the data first; the conflict is told alongside.
+    response = send(
+        client_as("police.jetioguz"),
+        "post",
+        INCIDENTS,
+        new_incident(external_ref="TEST-2003-1", reported_on="2003-07-01"),
+    )
+
+    assert error_fields(assert_error(response, 422)) == {"external_ref", "reported_on"}
+
+
+def test_a_change_to_a_taken_external_reference_gets_409(
+    client_as: Any, jeti_oguz_incident: Incident
+) -> None:
+    other = IncidentFactory.create(occurred_on=dt.date(2003, 5, 1), external_ref="TEST-2003-2")
+    before = counts()
+
+    response = send(
+        client_as("police.jetioguz"), "patch", url(other), {"external_ref": "TEST-2003-1"}
+    )
+
+    assert assert_error(response, 409)["errors"][0]["msg"] == TAKEN_MESSAGE
+    assert counts() == before
+    assert Incident.objects.get(pk=other.pk).external_ref == "TEST-2003-2"
 
 
 def test_listing_takes_the_same_number_of_queries_for_few_incidents_and_many(
@@ -494,13 +532,46 @@ def test_a_change_can_clear_the_location_and_the_settlement(
         client_as("police.jetioguz"),
         "patch",
         url(jeti_oguz_incident),
-        {"latitude": None, "longitude": None, "settlement": None, "status": None},
+        {"latitude": None, "longitude": None, "settlement": None, "occurred_at": None},
     )
 
     assert response.status_code == 200, response.content
     jeti_oguz_incident.refresh_from_db()
     assert (jeti_oguz_incident.latitude, jeti_oguz_incident.longitude) == (None, None)
-    assert jeti_oguz_incident.status == "registered"
+    assert jeti_oguz_incident.settlement_id is None
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "status",
+        "iccs",
+        "occurred_on",
+        "reported_on",
+        "narrative",
+        "external_ref",
+        "attempted",
+        "victims_male_30_59",
+    ],
+)
+def test_a_change_that_nulls_a_required_field_gets_422_naming_it(
+    client_as: Any, jeti_oguz_incident: Incident, field: str
+) -> None:
+    before = counts()
+
+    response = send(client_as("police.jetioguz"), "patch", url(jeti_oguz_incident), {field: None})
+
+    body = assert_error(response, 422)
+    assert body["errors"] == [
+        {
+            "loc": ["body", "payload", field],
+            "msg": "This field cannot be null; leave it out to keep its value.",
+            "type": "null_not_allowed",
+        }
+    ]
+    assert counts() == before
+    stored = Incident.objects.get(pk=jeti_oguz_incident.pk)
+    assert stored.updated_at == jeti_oguz_incident.updated_at
 
 
 @pytest.mark.parametrize(

@@ -59,22 +59,6 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-@pytest.fixture
-def demo_restored_afterwards(django_db_blocker: Any) -> Iterator[None]:
-    """A transactional test empties every table when it ends; put back what the other tests
-    of the session expect (the ICCS table from its migration, the demo programme).
-    Listed before ``transactional_db``, so this runs after that fixture's flush."""
-    yield
-    from kenesh.incidents.models import IccsCategory
-    from kenesh.incidents.reference import iccs_load
-    from kenesh.portal.demo import demo_load
-
-    with django_db_blocker.unblock():
-        if not IccsCategory.objects.exists():
-            iccs_load(IccsCategory)
-        demo_load()
-
-
 def _database_url() -> str:
     settings = connection.settings_dict
     user = quote(settings["USER"] or "postgres")

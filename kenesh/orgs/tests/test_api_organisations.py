@@ -261,14 +261,29 @@ def test_text_with_a_nul_character_gets_422_on_every_database(client_as: Any) ->
     assert counts() == before
 
 
-def test_registering_the_same_organisation_twice_gets_422(client_as: Any) -> None:
+def test_registering_the_same_organisation_twice_gets_409(client_as: Any) -> None:
     client = client_as("localgov.jetioguz")
     assert send(client, "post", ORGANISATIONS, new_organisation()).status_code == 201
     before = counts()
 
     response = send(client, "post", ORGANISATIONS, new_organisation())
 
-    assert_error(response, 422)
+    assert [error["type"] for error in assert_error(response, 409)["errors"]] == ["unique_together"]
+    assert counts() == before
+
+
+@pytest.mark.parametrize("field", ["kind", "name_ru", "name_ky", "phone", "website"])
+def test_a_change_that_nulls_a_field_gets_422_naming_it(client_as: Any, field: str) -> None:
+    station = jeti_oguz_police_station()
+    before = counts()
+
+    response = send(
+        client_as("lcpc.jetioguz"), "patch", f"{ORGANISATIONS}/{station.pk}", {field: None}
+    )
+
+    body = assert_error(response, 422)
+    assert error_fields(body) == {field}
+    assert body["errors"][0]["type"] == "null_not_allowed"
     assert counts() == before
 
 

@@ -255,7 +255,6 @@ def test_a_role_without_write_permission_gets_403_on_forming_a_group(
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"unit": JETI_OGUZ, "name_ru": "Вторая группа"}, "unit"),  # it has one already
         ({"unit": JETI_OGUZ_VILLAGE, "name_ru": "Группа села"}, "unit"),  # not a municipality
         ({"unit": "41799999999999", "name_ru": "Нигде"}, "unit"),
         ({"unit": JETI_OGUZ, "name_ru": ""}, "name_ru"),
@@ -263,7 +262,7 @@ def test_a_role_without_write_permission_gets_403_on_forming_a_group(
         ({"unit": JETI_OGUZ, "name_ru": "x", "established_on": "1 March"}, "established_on"),
         ({"unit": JETI_OGUZ, "name_ru": "x", "lcpc": 0}, "lcpc"),
     ],
-    ids=["second-group", "settlement", "unknown-unit", "empty-name", "no-name", "date", "lcpc"],
+    ids=["settlement", "unknown-unit", "empty-name", "no-name", "date", "lcpc"],
 )
 def test_bad_input_gets_422_and_no_group_is_formed(
     client_as: Any, payload: dict[str, Any], field: str
@@ -273,6 +272,20 @@ def test_bad_input_gets_422_and_no_group_is_formed(
     response = send(client_as("lcpc.jetioguz"), "post", GROUPS, payload)
 
     assert field in error_fields(assert_error(response, 422))
+    assert counts() == before
+
+
+def test_a_second_group_in_a_municipality_gets_409_naming_the_unit(client_as: Any) -> None:
+    before = counts()
+
+    response = send(
+        client_as("lcpc.jetioguz"), "post", GROUPS, {"unit": JETI_OGUZ, "name_ru": "Вторая"}
+    )
+
+    body = assert_error(response, 409)
+    assert [(error["loc"], error["type"]) for error in body["errors"]] == [
+        (["body", "unit"], "unique")
+    ]
     assert counts() == before
 
 
@@ -753,10 +766,7 @@ def test_dates_can_be_cleared_and_left_out_fields_stay_as_they_are(client_as: An
     membership = jeti_oguz_membership()
 
     response = send(
-        client_as("localgov.jetioguz"),
-        "patch",
-        member_url(membership),
-        {"valid_from": None, "member_type": None, "role_in_group": None},
+        client_as("localgov.jetioguz"), "patch", member_url(membership), {"valid_from": None}
     )
 
     assert response.status_code == 200, response.content
@@ -769,6 +779,34 @@ def test_dates_can_be_cleared_and_left_out_fields_stay_as_they_are(client_as: An
     entry = AuditEntry.objects.filter(model="membership", object_id=str(membership.pk)).first()
     assert entry is not None
     assert entry.changes == {"valid_from": [membership.valid_from.isoformat(), None]}  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("field", ["member_type", "role_in_group"])
+def test_a_change_that_nulls_the_type_or_role_gets_422_naming_it(
+    client_as: Any, field: str
+) -> None:
+    membership = jeti_oguz_membership()
+    before = counts()
+
+    response = send(client_as("localgov.jetioguz"), "patch", member_url(membership), {field: None})
+
+    assert error_fields(assert_error(response, 422)) == {field}
+    assert counts() == before
+    fresh = Membership.objects.get(pk=membership.pk)
+    assert (fresh.member_type, fresh.role_in_group) == (
+        membership.member_type,
+        membership.role_in_group,
+    )
+
+
+def test_a_change_that_nulls_the_groups_name_gets_422(client_as: Any) -> None:
+    group = jeti_oguz_group()
+    before = counts()
+
+    response = send(client_as("lcpc.jetioguz"), "patch", f"{GROUPS}/{group.pk}", {"name_ru": None})
+
+    assert error_fields(assert_error(response, 422)) == {"name_ru"}
+    assert counts() == before
 
 
 def test_a_change_that_changes_nothing_writes_no_audit_entry(client_as: Any) -> None:
