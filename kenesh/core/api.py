@@ -291,7 +291,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         # multipart body are bounded by the size of the request, RequestBodyLimit).
         return error(request, 413, _("The request body is too large."))
 
-    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         # As Django's own handler: the signal (error reporters listen to it), then the log
         # entry with the traceback on django.request; the client gets no detail.
         signals.got_request_exception.send(sender=None, request=request)

@@ -4,7 +4,7 @@ API's error shape, the body size limit, no caching of what a signed-in user sees
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
@@ -85,10 +85,10 @@ API_PREFIX = "/api/"
 
 
 def api_error(
-    status: int, detail: str, errors: list[dict[str, object]] | None = None
+    status: int, detail: str, errors: Sequence[Mapping[str, object]] = ()
 ) -> JsonResponse:
     """An answer in the API's error shape, ``{"detail": ..., "errors": [...]}``."""
-    return JsonResponse({"detail": detail, "errors": errors or []}, status=status)
+    return JsonResponse({"detail": detail, "errors": list(errors)}, status=status)
 
 
 def _is_json(response: HttpResponseBase) -> bool:
@@ -192,7 +192,7 @@ def _signed_in(request: HttpRequest) -> bool:
         return False
     # Without a session cookie the lazy user is anonymous: not evaluated, so that an anonymous
     # answer does not start varying on the cookie because this check read the session.
-    unread = isinstance(user, SimpleLazyObject) and user._wrapped is empty
+    unread = isinstance(user, SimpleLazyObject) and user._wrapped is empty  # type: ignore[attr-defined]
     if unread and settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return False
     return bool(user.is_authenticated)
