@@ -14,6 +14,7 @@ not supported.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +22,7 @@ import numpy as np
 import pyproj
 import scipy.sparse
 from numpy.typing import ArrayLike, NDArray
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
+from pyproj.database import CRSInfo, query_utm_crs_info
 
 #: Refuse grids larger than this many cells by default: a 4-million-cell queen matrix already
 #: holds about 32 million neighbour pairs (~400 MB).
@@ -62,26 +62,38 @@ class GriddedPoints:
     counts: NDArray[np.int64]
 
 
+@functools.cache
+def wgs84_utm_zones() -> tuple[CRSInfo, ...]:
+    """The WGS 84 UTM zones (EPSG 326xx north, 327xx south) with their areas of use."""
+    return tuple(
+        zone
+        for zone in query_utm_crs_info(datum_name="WGS 84")
+        if zone.code.startswith(("326", "327"))
+    )
+
+
 def utm_epsg(lat: float, lon: float) -> int:
     """EPSG code of the WGS 84 UTM zone containing the point (lat, lon) in degrees.
 
-    Asks the PROJ database through pyproj (``query_utm_crs_info``) for the WGS 84 UTM zones
-    whose area of use contains the point. On a zone boundary two zones qualify; the one whose
-    western edge is the point's longitude wins, so zones are half-open ``[west, east)`` as in
-    the usual ``floor((lon + 180) / 6) + 1`` rule (Snyder 1987, "Map projections — a working
-    manual", USGS PP 1395, p. 57). Returns e.g. 32644 (UTM zone 44N) for Karakol, 42.49 N
-    78.39 E.
+    Looks the point up among the WGS 84 UTM zones of the PROJ database (``query_utm_crs_info``,
+    read once: a query takes a few hundred milliseconds) for those whose area of use contains
+    it. On a zone boundary two zones qualify; the one whose western edge is the point's
+    longitude wins, so zones are half-open ``[west, east)`` as in the usual
+    ``floor((lon + 180) / 6) + 1`` rule (Snyder 1987, "Map projections — a working manual",
+    USGS PP 1395, p. 57). Returns e.g. 32644 (UTM zone 44N) for Karakol, 42.49 N 78.39 E.
 
     Raises:
         ValueError: the point lies outside UTM coverage (beyond 84° N or 80° S).
     """
     if not (-80.0 <= lat <= 84.0 and -180.0 <= lon <= 180.0):
         raise ValueError(f"({lat}, {lon}) lies outside UTM coverage (80° S to 84° N)")
-    zones = query_utm_crs_info(
-        datum_name="WGS 84",
-        area_of_interest=AreaOfInterest(lon, lat, lon, lat),
-    )
-    zones = [zone for zone in zones if zone.code.startswith(("326", "327"))]
+    zones = [
+        zone
+        for zone in wgs84_utm_zones()
+        if zone.area_of_use is not None
+        and zone.area_of_use.west <= lon <= zone.area_of_use.east
+        and zone.area_of_use.south <= lat <= zone.area_of_use.north
+    ]
     if not zones:
         raise ValueError(f"pyproj knows no WGS 84 UTM zone for ({lat}, {lon})")
     northern = [zone for zone in zones if zone.code.startswith("326")]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyproj
 import pytest
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 
 from kenesh.analytics.grid import (
     cell_polygons,
@@ -30,6 +32,29 @@ def test_the_utm_zone_follows_longitude_and_hemisphere() -> None:
     assert utm_epsg(40.53, 72.80) == 32643  # Osh
     assert utm_epsg(-33.92, 18.42) == 32734  # Cape Town
     assert utm_epsg(42.0, 78.0) == 32644  # on the 78° E boundary: the zone east of it
+
+
+def test_the_utm_zone_is_the_one_proj_finds_for_the_point() -> None:
+    # Against PROJ's own area-of-interest query, which utm_epsg reads once and filters itself.
+    rng = np.random.default_rng(3)
+    points = [(float(lat), float(lon)) for lat, lon in rng.uniform([-80, -180], [84, 180], (40, 2))]
+    points += [(42.0, 78.0), (0.0, 75.0), (-1.0, 72.0), (60.0, 5.0), (75.0, 20.0)]
+    for lat, lon in points:
+        zones = [
+            zone
+            for zone in query_utm_crs_info(
+                datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+            )
+            if zone.code.startswith(("326", "327"))
+        ]
+        northern = [zone for zone in zones if zone.code.startswith("326")]
+        southern = [zone for zone in zones if zone.code.startswith("327")]
+        if lat > 0 and northern:
+            zones = northern
+        elif lat < 0:
+            zones = southern or zones
+        best = max(zones, key=lambda zone: zone.area_of_use.west if zone.area_of_use else 0.0)
+        assert utm_epsg(lat, lon) == int(best.code), (lat, lon)
 
 
 def test_counts_sum_to_the_number_of_points_and_match_the_cell_indices() -> None:
