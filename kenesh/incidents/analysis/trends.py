@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils.translation import gettext as _
 
@@ -60,6 +60,7 @@ from kenesh.geo.population import (
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
 from kenesh.incidents.models import IccsCategory, IncidentQuerySet
+from kenesh.incidents.selectors import recorded_span
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -84,11 +85,7 @@ def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date,
     """1 January two years before the last incident recorded in the user's area, to that
     incident's day (today when nothing is recorded, or the last lies in the future): a
     register whose entry lags shows its latest data, not empty months."""
-    last = (
-        incidents_for(user=user, action=Action.AGGREGATE)
-        .order_by()
-        .aggregate(last=Max("occurred_on"))["last"]
-    )
+    _first, last = recorded_span(user=user)
     end = min(last, today) if last is not None else today
     return max(dt.date(end.year - 2, 1, 1), MIN_DATE), end
 
@@ -243,21 +240,30 @@ def trend(
     # [all municipalities, those with a population] × series × period
     counts = np.zeros((2, n_series, n_periods), dtype=np.int64)
     totals = np.zeros((2, n_periods), dtype=np.int64)
-    counted_units: set[int] = set()
-    for row in rows:
-        counted_units.add(row["unit_id"])
-        if group == "month":
-            index = (row["year"] - first.year) * 12 + row["month"] - (first.month or 1)
+    # One row per municipality and period: a national answer has tens of thousands, so they
+    # are added up as arrays, not one by one.
+    found = list(rows)
+    units = np.array([row["unit_id"] for row in found], dtype=np.int64)
+    counted_units = set(units.tolist())
+    index = np.array([row["year"] for row in found], dtype=np.int64) - first.year
+    if group == "month":
+        months = np.array([row["month"] for row in found], dtype=np.int64)
+        index = index * 12 + months - (first.month or 1)
+    n = np.array([row["n"] for row in found], dtype=np.int64)
+    if by == "iccs":
+        series_index = np.array([key_index[row["iccs_group"]] for row in found], dtype=np.int64)
+    else:
+        per_series = np.array(
+            [[row[f"c_{key}"] for key in key_index] for row in found], dtype=np.int64
+        ).reshape(len(found), n_series)
+    known = np.isin(units, np.array(sorted(with_population), dtype=np.int64))
+    for layer, kept in ((0, np.ones(len(found), dtype=bool)), (1, known)):
+        np.add.at(totals[layer], index[kept], n[kept])
+        if by == "iccs":
+            np.add.at(counts[layer], (series_index[kept], index[kept]), n[kept])
         else:
-            index = row["year"] - first.year
-        layers = (0, 1) if row["unit_id"] in with_population else (0,)
-        for layer in layers:
-            totals[layer, index] += row["n"]
-            if by == "iccs":
-                counts[layer, key_index[row["iccs_group"]], index] += row["n"]
-            else:
-                for key, series_index in key_index.items():
-                    counts[layer, series_index, index] += row[f"c_{key}"]
+            for column in range(n_series):
+                np.add.at(counts[layer, column], index[kept], per_series[kept, column])
 
     population = [populations.total(with_population, period.year) for period in periods]
     denominators = np.array([value or 0 for value in population], dtype=np.float64)
@@ -328,11 +334,7 @@ class RateChange:
 
 def first_record(user: User | AnonymousUser) -> dt.date | None:
     """The day of the first incident recorded in the user's area (any category, any unit)."""
-    found = (
-        incidents_for(user=user, action=Action.AGGREGATE)
-        .order_by()
-        .aggregate(first=Min("occurred_on"))["first"]
-    )
+    found, _last = recorded_span(user=user)
     return found if isinstance(found, dt.date) else None
 
 
@@ -515,13 +517,7 @@ def evaluation(
     if errors:
         raise ValidationError(errors)
 
-    treated_ids = [unit.pk for unit in treated]
-    comparison_ids = [unit.pk for unit in comparison]
-    everything = incidents_for(user=user, action=Action.AGGREGATE).filter(
-        unit_id__in=treated_ids + comparison_ids
-    )
-    span = everything.aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
-    data_start, data_end = span["first"], span["last"]
+    data_start, data_end = recorded_span(user=user, units=[*treated, *comparison])
     if data_start is None or data_end is None:
         raise ValidationError(
             {"treated": [_("No incidents are recorded in these municipalities.")]}
