@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,7 @@ def dashboard_for(user: User | AnonymousUser) -> Dashboard:
     municipalities = (
         AdministrativeUnit.objects.where_allowed(user, Action.READ, Resource.GEOGRAPHY)
         .filter(level=Level.MUNICIPALITY)
+        .defer("boundary")  # hundreds of outlines, none of them drawn here
         .annotate(
             population_latest=Subquery(latest.values("population")[:1]),
             population_year=Subquery(latest.values("year")[:1]),
@@ -59,18 +61,23 @@ def dashboard_for(user: User | AnonymousUser) -> Dashboard:
     }
     if len(municipalities) > 1:
         municipalities = municipalities.filter(pk__in=list(groups))
-    organisation_counts = dict(
+    # Organisations of a municipality and of the units below it, added up per ancestor path
+    # ("/417/41702/41702210/41702210830/" counts for each of its prefixes): one pass over the
+    # paths, not one per municipality.
+    organisation_counts: dict[str, int] = defaultdict(int)
+    for path, n in (
         Organisation.objects.visible_to(user)
         .values_list("unit__path")
         .annotate(n=Count("pk"))
         .values_list("unit__path", "n")
-    )
+    ):
+        codes = path.strip("/").split("/")
+        for depth in range(1, len(codes) + 1):
+            organisation_counts["/" + "/".join(codes[:depth]) + "/"] += n
     dashboard = Dashboard()
     for unit in municipalities.order_by("code"):
         group = groups.get(unit.pk)
-        organisations = sum(
-            n for path, n in organisation_counts.items() if path.startswith(unit.path)
-        )
+        organisations = organisation_counts.get(unit.path, 0)
         members = getattr(group, "member_count", 0) if group else 0
         population: int | None = getattr(unit, "population_latest", None)
         dashboard.municipalities.append(
