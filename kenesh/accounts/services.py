@@ -21,6 +21,7 @@ from kenesh.accounts.models import (
     hash_token,
 )
 from kenesh.core.audit import audit_create, audit_update, snapshot
+from kenesh.core.db import unless_database_busy
 from kenesh.core.scope import forget_grants
 from kenesh.geo.models import AdministrativeUnit
 
@@ -185,7 +186,8 @@ def token_authenticate(raw: str, request: HttpRequest | None = None) -> User | N
         _token_refused(token, state, now, request)
         return None
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Not worth a wait: on SQLite an import may hold the writer for minutes.
+        unless_database_busy(lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now))
     return token.user
 
 
