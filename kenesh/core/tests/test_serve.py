@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,7 +249,7 @@ def test_an_import_runs_in_the_worker_reports_progress_and_survives_a_web_restar
     assert job["status"] in ("queued", "running")  # answered before the import ran
     assert time.monotonic() - started < 10
 
-    def poll() -> dict[str, object] | None:
+    def poll() -> dict[str, Any] | None:
         try:
             response, answer = server.request(f"/api/v1/imports/{job['id']}", headers=auth)
         except OSError:
@@ -257,7 +258,7 @@ def test_an_import_runs_in_the_worker_reports_progress_and_survives_a_web_restar
 
     # The page moves while the import holds SQLite's writer: progress comes through the cache.
     deadline = time.monotonic() + 240
-    while not (0 < int(job["processed_rows"]) < rows):  # type: ignore[call-overload]
+    while not (0 < int(job["processed_rows"]) < rows):
         assert job["status"] in ("queued", "running"), job
         assert time.monotonic() < deadline, server.log.read_text()[-3000:]
         time.sleep(0.2)
