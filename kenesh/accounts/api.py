@@ -81,8 +81,11 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
         _locked_out(request)
     if user is None or not user.is_active:
         raise HttpError(401, _("Wrong username or password."))
-    name = payload.name.strip() or "api"
-    token, raw = token_create(actor=user, user=user, name=name, request=request)
+    name = payload.name.strip()
+    # A named token asked for again replaces the previous one of that name.
+    token, raw = token_create(
+        actor=user, user=user, name=name or "api", replace=bool(name), request=request
+    )
     return {
         "token": raw,
         "prefix": token.prefix,

@@ -25,7 +25,12 @@ class TokenIn(InputSchema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=512)
     name: str = Field(
-        "", max_length=100, description="A label to recognise the token by in the token list"
+        "",
+        max_length=100,
+        description=(
+            "A label to recognise the token by in the token list. A token asked for again "
+            "under the same name replaces (revokes) the previous one of that name."
+        ),
     )
 
 

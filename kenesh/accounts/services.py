@@ -94,10 +94,13 @@ def token_create(
     user: User,
     name: str = "",
     days: int | None = None,
+    replace: bool = False,
     request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     """A new API token for ``user``, valid ``days`` (default ``TOKEN_LIFETIME_DAYS``).
 
+    With ``replace``, the user's working tokens of the same name are revoked (by their owner):
+    a script that asks for its token again at every run keeps one, not one per run.
     Returns the stored token and the secret, which is shown only once: only its hash is kept.
     """
     lifetime = dt.timedelta(days=days if days is not None else settings.TOKEN_LIFETIME_DAYS)
@@ -109,6 +112,9 @@ def token_create(
         # Two of one user's tokens sharing a prefix (54 random bits) would make it ambiguous.
         if not ApiToken.objects.filter(user=user, prefix=prefix).exists():
             break
+    if replace and name:
+        for previous in ApiToken.objects.filter(user=user, name=name, revoked_at__isnull=True):
+            token_revoke(actor=actor, token=previous, reason=TokenRevocation.OWNER, request=request)
     token = ApiToken.objects.create(
         user=user,
         name=name,

@@ -23,6 +23,7 @@ from kenesh.accounts.models import (
     TokenRevocation,
     TokenState,
     User,
+    hash_token,
 )
 from kenesh.accounts.services import token_authenticate, token_create, token_revoke
 
@@ -336,6 +337,36 @@ def test_a_token_asked_for_without_a_name_is_called_api(client: Client) -> None:
         content_type="application/json",
     )
     assert ApiToken.objects.get(prefix=response.json()["prefix"]).name == "api"
+
+
+def test_a_named_token_asked_for_again_replaces_the_previous_one_of_that_name(
+    client: Client,
+) -> None:
+    def ask(name: str) -> str:
+        response = client.post(
+            "/api/v1/auth/token",
+            json.dumps({"username": "police.jetioguz", "password": PASSWORD, "name": name}),
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+        return str(response.json()["token"])
+
+    other = ask("backup")
+    first = ask("nightly sync")
+    second = ask("nightly sync")
+
+    mine = ApiToken.objects.filter(user__username="police.jetioguz")
+    assert list(
+        mine.filter(revoked_at__isnull=True).values_list("name", flat=True).order_by("name")
+    ) == [
+        "backup",
+        "nightly sync",
+    ]
+    replaced = mine.get(key_hash=hash_token(first))
+    assert replaced.revoked_reason == TokenRevocation.OWNER
+    for raw, works in ((first, False), (second, True), (other, True)):
+        answer = Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+        assert (answer.status_code == 200) is works
 
 
 def test_the_api_lists_the_callers_own_tokens_only(client_as: ClientAs) -> None:
