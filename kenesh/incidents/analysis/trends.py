@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils.translation import gettext as _
 
@@ -114,10 +114,12 @@ def too_early_message() -> str:
 
 
 def municipalities_queryset(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
-    """The municipalities whose incident statistics the user may see, by code."""
+    """The municipalities whose incident statistics the user may see, by code (without their
+    outlines, which no statistic draws: a programme has hundreds)."""
     return (
         AdministrativeUnit.objects.where_allowed(user, Action.AGGREGATE, Resource.INCIDENTS)
         .filter(level=Level.MUNICIPALITY)
+        .defer("boundary")
         .order_by("code")
     )
 
@@ -197,6 +199,16 @@ def _series_keys(
     return [(code, f"{code} {names[code]}" if code in names else code) for code in codes]
 
 
+def _units_counted(incidents: IncidentQuerySet, units: list[AdministrativeUnit]) -> set[int]:
+    """Which of ``units`` hold any of ``incidents``."""
+    return set(
+        incidents.filter(unit_id__in=[unit.pk for unit in units])
+        .order_by()
+        .values_list("unit_id", flat=True)
+        .distinct()
+    )
+
+
 def trend(
     *,
     user: User | AnonymousUser,
@@ -231,8 +243,23 @@ def trend(
             f"c_{key}": Count("pk", filter=Q(categories__contains=f"|{key}|")) for key, _l in keys
         }
         aggregates["n"] = Count("pk")
+    # Counted per period (and group) twice over: every municipality, and those with a known
+    # population (the rates' numerators). Not per municipality: a national answer would be
+    # tens of thousands of rows to sort in the database and add up here.
+    known = (
+        Case(
+            When(unit_id__in=sorted(with_population), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        if with_population
+        else Value(False, output_field=BooleanField())
+    )
     rows = (
-        incidents.order_by().annotate(**columns).values("unit_id", *columns).annotate(**aggregates)
+        incidents.order_by()
+        .annotate(known=known, **columns)
+        .values("known", *columns)
+        .annotate(**aggregates)
     )
 
     first = periods[0]
@@ -240,30 +267,19 @@ def trend(
     # [all municipalities, those with a population] × series × period
     counts = np.zeros((2, n_series, n_periods), dtype=np.int64)
     totals = np.zeros((2, n_periods), dtype=np.int64)
-    # One row per municipality and period: a national answer has tens of thousands, so they
-    # are added up as arrays, not one by one.
-    found = list(rows)
-    units = np.array([row["unit_id"] for row in found], dtype=np.int64)
-    counted_units = set(units.tolist())
-    index = np.array([row["year"] for row in found], dtype=np.int64) - first.year
-    if group == "month":
-        months = np.array([row["month"] for row in found], dtype=np.int64)
-        index = index * 12 + months - (first.month or 1)
-    n = np.array([row["n"] for row in found], dtype=np.int64)
-    if by == "iccs":
-        series_index = np.array([key_index[row["iccs_group"]] for row in found], dtype=np.int64)
-    else:
-        per_series = np.array(
-            [[row[f"c_{key}"] for key in key_index] for row in found], dtype=np.int64
-        ).reshape(len(found), n_series)
-    known = np.isin(units, np.array(sorted(with_population), dtype=np.int64))
-    for layer, kept in ((0, np.ones(len(found), dtype=bool)), (1, known)):
-        np.add.at(totals[layer], index[kept], n[kept])
-        if by == "iccs":
-            np.add.at(counts[layer], (series_index[kept], index[kept]), n[kept])
+    for row in rows:
+        if group == "month":
+            index = (row["year"] - first.year) * 12 + row["month"] - (first.month or 1)
         else:
-            for column in range(n_series):
-                np.add.at(counts[layer, column], index[kept], per_series[kept, column])
+            index = row["year"] - first.year
+        layers = (0, 1) if row["known"] else (0,)
+        for layer in layers:
+            totals[layer, index] += row["n"]
+            if by == "iccs":
+                counts[layer, key_index[row["iccs_group"]], index] += row["n"]
+            else:
+                for key, series_index in key_index.items():
+                    counts[layer, series_index, index] += row[f"c_{key}"]
 
     population = [populations.total(with_population, period.year) for period in periods]
     denominators = np.array([value or 0 for value in population], dtype=np.float64)
@@ -297,8 +313,8 @@ def trend(
     note = None
     if not with_population:
         note = no_population_note()
-    elif left_out := [unit.name for unit in without if unit.pk in counted_units]:
-        note = units_without_population_note(left_out)
+    elif without and (counted := _units_counted(incidents, without)):
+        note = units_without_population_note([unit.name for unit in without if unit.pk in counted])
     return Trend(
         periods=periods,
         group=group,
