@@ -399,10 +399,8 @@ def rate_change(
     populations = PopulationTable.of(unit.pk for unit in municipalities)
     with_population = populations.known(unit.pk for unit in municipalities)
     filters = IncidentFilter(unit=area, date_from=before.start, date_to=end, category=category)
-    incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
-    counted_units = set(incidents.order_by().values_list("unit_id", flat=True).distinct())
-    if with_population:
-        incidents = incidents.filter(unit_id__in=with_population)
+    everywhere = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    incidents = everywhere.filter(unit_id__in=with_population) if with_population else everywhere
     found = incidents.aggregate(
         before=Count("pk", filter=Q(occurred_on__lte=before.end)),
         after=Count("pk", filter=Q(occurred_on__gte=after.start)),
@@ -422,11 +420,9 @@ def rate_change(
             caveat,
             cut,
         )
-    without = [
-        unit.name
-        for unit in municipalities
-        if unit.pk not in with_population and unit.pk in counted_units
-    ]
+    unknown = [unit for unit in municipalities if unit.pk not in with_population]
+    counted = _units_counted(everywhere, unknown) if unknown else set()
+    without = [unit.name for unit in unknown if unit.pk in counted]
     note = units_without_population_note(without) if without else None
     exposure_after = populations.person_years(with_population, after.start, after.end)
     if not enough:
