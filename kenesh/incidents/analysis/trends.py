@@ -133,10 +133,9 @@ def municipalities_in(
     user: User | AnonymousUser, area: AdministrativeUnit | None
 ) -> list[AdministrativeUnit]:
     """The municipalities of ``area`` (all of the user's when ``None``) in the user's scope."""
-    units = municipalities_for(user)
     if area is None:
-        return units
-    return [unit for unit in units if unit.path.startswith(area.path)]
+        return municipalities_for(user)
+    return list(municipalities_queryset(user).filter(path__startswith=area.path))
 
 
 # --- Series ----------------------------------------------------------------------------------
