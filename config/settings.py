@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "kenesh.accounts.middleware.SecurityTrail",  # refused writes (401/403/404) to the security log
     # Last, so its 413 page gets the headers above; nothing above reads the body.
     "kenesh.core.middleware.RequestBodyLimit",
+    "kenesh.core.middleware.DatabaseBusyPage",  # 503 "try again" while an import holds SQLite
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -39,6 +39,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from kenesh.core.dates import EARLIEST_DATE, ISO_DATE_MESSAGE, earliest_date_message
+from kenesh.core.db import BUSY_RETRY_AFTER_S, busy_message, is_database_busy
 from kenesh.core.services import Conflict
 
 T = TypeVar("T")
@@ -292,6 +293,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return error(request, 413, _("The request body is too large."))
 
     def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
+        if is_database_busy(exc):  # an import holds SQLite's writer: try again, not a fault
+            response = error(request, 503, busy_message())
+            response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+            return response
         # As Django's own handler: the signal (error reporters listen to it), then the log
         # entry with the traceback on django.request; the client gets no detail.
         signals.got_request_exception.send(sender=None, request=request)

@@ -13,8 +13,28 @@ import logging
 from collections.abc import Callable
 
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
+from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
+
+
+#: How long a client is asked to wait when the database is busy (an import holds SQLite's writer).
+BUSY_RETRY_AFTER_S = 30
+
+
+def is_database_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's answer to a write while another transaction holds the
+    writer for longer than the busy timeout (not a fault: the request may be tried again)."""
+    return isinstance(exc, OperationalError) and (
+        "database is locked" in str(exc) or "database is busy" in str(exc)
+    )
+
+
+def busy_message() -> str:
+    return _(
+        "Kenesh is busy writing a large import and could not save this. Nothing was lost: "
+        "try again in a minute."
+    )
 
 
 def unless_database_busy(write: Callable[[], object], using: str = DEFAULT_DB_ALIAS) -> bool:
@@ -33,7 +53,7 @@ def unless_database_busy(write: Callable[[], object], using: str = DEFAULT_DB_AL
         with transaction.atomic(using=using):
             write()
     except OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
+        if not is_database_busy(exc):
             raise
         logger.info("skipped a bookkeeping write: the database is busy (%s)", exc)
         return False

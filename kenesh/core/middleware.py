@@ -15,6 +15,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
+from kenesh.core.db import BUSY_RETRY_AFTER_S, busy_message, is_database_busy
+
 _SESSION_KEY = re.compile(r"^[a-z0-9]{1,64}$")
 
 
@@ -214,4 +216,23 @@ class NoStoreWhenSignedIn:
         response = self.get_response(request)
         if _signed_in(request):
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class DatabaseBusyPage:
+    """A page whose write found SQLite's writer held past the busy timeout (a large import is
+    writing) answers 503 with a page saying to try again, not a server error. The API answers
+    the same in its JSON shape (:func:`kenesh.core.api.install_error_handlers`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_busy(exception):
+            return None
+        response = render(request, "503.html", {"message": busy_message()}, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER_S)
         return response
