@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, Max, Min, OuterRef, QuerySet, Subquery
+from django.db.models import Max, Min, OuterRef, QuerySet, Subquery
 
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import get_for_user
@@ -22,27 +22,12 @@ if TYPE_CHECKING:
 
 # What a list row and a detail show beside the incident itself: one query, not one per row.
 RELATED = ("unit", "settlement", "iccs")
-#: A list names the units holding its incidents when there are at most this many.
-NAMED_UNITS_MAX = 60
 
 
 def incident_list(*, user: AnyUser, filters: IncidentFilter) -> IncidentQuerySet:
     """Incidents the user may read (records, not aggregates), narrowed by ``filters``,
     newest first."""
     incidents = incidents_for(user=user, action=Action.READ, filters=filters)
-    # Scope and the unit filter reach the incidents through a join to the unit tree by path,
-    # which PostgreSQL plans blind: it cannot tell how many incidents the units hold, nor read
-    # them newest first through the join, so it fetched and sorted every incident of a city
-    # (a second and more for 150,000) to show 50. The same condition again as the ids of the
-    # units that hold incidents (one index probe each) lets it estimate from its statistics
-    # and, for one municipality, read the page straight off an index.
-    holding = AdministrativeUnit.objects.where_allowed(user, Action.READ, Resource.INCIDENTS)
-    if filters.unit is not None:
-        holding = holding.filter(path__startswith=filters.unit.path)
-    holding = holding.filter(Exists(Incident.objects.filter(unit=OuterRef("pk"))))
-    named = list(holding.order_by().values_list("pk", flat=True)[: NAMED_UNITS_MAX + 1])
-    if len(named) <= NAMED_UNITS_MAX:
-        incidents = incidents.filter(unit_id__in=named)
     return (
         incidents.select_related(*RELATED)
         # Outlines are never shown in a list; a city's is kilobytes of JSON on every row.

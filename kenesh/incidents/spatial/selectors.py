@@ -326,7 +326,10 @@ def hotspot_map(
     # as aggregate-only viewers do.
     cells_suppressed = suppresses_cells(detail, sensitive=sensitive)
     located, not_mapped = _located(filters, user, with_sensitive=with_sensitive)
-    points = np.asarray(list(located.values_list("longitude", "latitude")), dtype=np.float64)
+    # Unordered: the register's newest-first order would make PostgreSQL walk the date index.
+    points = np.asarray(
+        list(located.order_by().values_list("longitude", "latitude")), dtype=np.float64
+    )
     points = points.reshape(-1, 2)
     boundaries = [unit, *unit.descendants().filter(boundary__isnull=False)]
     boundaries = [candidate for candidate in boundaries if candidate.boundary]
