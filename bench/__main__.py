@@ -12,6 +12,7 @@ import sys
 BENCHMARKS = ["scope_filter", "hotspots", "knox", "import_incidents", "imports"]
 #: Run only when named: they build databases of millions of rows or start a server.
 ON_REQUEST = ["national", "load"]
+VALUED_OPTIONS = ("--sizes", "--size", "--seconds", "--users", "--think", "--coordinators")
 
 
 def main(arguments: list[str]) -> None:
@@ -19,8 +20,7 @@ def main(arguments: list[str]) -> None:
     names = [
         argument
         for index, argument in enumerate(arguments)
-        if not argument.startswith("--")
-        and not (index and arguments[index - 1] in ("--sizes", "--size", "--seconds", "--users"))
+        if not argument.startswith("--") and not (index and arguments[index - 1] in VALUED_OPTIONS)
     ]
     for name in names or BENCHMARKS:
         if name not in BENCHMARKS + ON_REQUEST:

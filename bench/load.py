@@ -10,8 +10,8 @@ random think time between requests (``--think`` seconds on average, 0 for back-t
 - 45 municipal users (the police officers and LCPC coordinators of the national set, each in
   their own municipality): the dashboard, the incident list (first pages), the incident API
   and the crime statistics page of their municipality;
-- 5 programme coordinators: the dashboard, the crime statistics page and the national
-  statistics API.
+- 5 programme coordinators (``--coordinators``): the dashboard, the crime statistics page and
+  the national statistics API.
 
 Reported: requests per second, p50/p95/p99 overall and per kind of request, and errors (any
 answer but 200, or a failed connection), which must be none. Threads and ``http.client``,
@@ -19,7 +19,7 @@ one keep-alive connection per user; the client shares the machine with the serve
 figures are a floor.
 
     make bench BENCH=load
-    make bench BENCH="load --size 3m --think 0 --seconds 60 --users 50"
+    make bench BENCH="load --size 3m --think 5 --seconds 60 --users 50 --coordinators 0"
 """
 
 from __future__ import annotations
@@ -45,13 +45,12 @@ from bench.national import SIZES, database_url, percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "kenesh-demo"
-COORDINATORS = 5
 CLOSED_BY_SERVER = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def options(argv: list[str]) -> dict[str, str]:
-    found = {"size": "300k", "seconds": "45", "users": "50", "think": "1.0"}
+    found = {"size": "300k", "seconds": "45", "users": "50", "think": "1.0", "coordinators": "5"}
     for name in found:
         flag = f"--{name}"
         if flag in argv:
@@ -93,7 +92,7 @@ class Tally:
                 self.errors.append(f"{kind}: {error}")
 
 
-def virtual_users(count: int) -> list[VirtualUser]:
+def virtual_users(count: int, coordinators: int) -> list[VirtualUser]:
     """The users and what each asks, from the national set in the database."""
     from kenesh.accounts.models import RoleAssignment
 
@@ -108,7 +107,7 @@ def virtual_users(count: int) -> list[VirtualUser]:
         raise SystemExit("The database holds no national accounts: build it with bench.national.")
     users = []
     for index in range(count):
-        if index < COORDINATORS:
+        if index < coordinators:
             users.append(
                 VirtualUser(
                     "coordinator",
@@ -120,7 +119,7 @@ def virtual_users(count: int) -> list[VirtualUser]:
                 )
             )
             continue
-        assignment = municipal[(index - COORDINATORS) % len(municipal)]
+        assignment = municipal[(index - coordinators) % len(municipal)]
         code = assignment.unit.code
         users.append(
             VirtualUser(
@@ -265,7 +264,7 @@ def main() -> None:
     from bench.national import ensure_database
 
     ensure_database(size, SIZES[size], rebuild=False)
-    users = virtual_users(int(chosen["users"]))
+    users = virtual_users(int(chosen["users"]), int(chosen["coordinators"]))
     from django.db import connections
 
     connections.close_all()
@@ -319,9 +318,10 @@ def run(users: list[VirtualUser], port: int, seconds: float, think: float, size:
     requests = {kind: times for kind, times in tally.times.items() if kind != "login"}
     every = [one for times in requests.values() for one in times]
     logins = tally.times.get("login", [])
+    coordinators = sum(user.username == "coordinator" for user in users)
     print(
-        f"load: {len(users)} users for {elapsed:.0f} s after logging in, on the {size} national "
-        f"set, think time "
+        f"load: {len(users)} users ({coordinators} programme coordinators) for {elapsed:.0f} s "
+        f"after logging in, on the {size} national set, think time "
         f"{think:g} s on average; {len(every)} requests, {len(every) / elapsed:.1f} requests/s, "
         f"{len(tally.errors)} errors"
     )

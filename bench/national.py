@@ -134,6 +134,17 @@ def _marker(incidents_per_year: int) -> str:
     return f"kenesh national generator {GENERATOR_VERSION}, {incidents_per_year} incidents a year"
 
 
+#: Per-database settings docs/deployment.md ("Sizing") advises: the data is on SSD or in memory,
+#: where a random page costs about what a sequential one does (PostgreSQL assumes 4 times more,
+#: and so prefers walking the date index of the whole country to one municipality's rows).
+DATABASE_SETTINGS = {"random_page_cost": "1.1"}
+
+
+def tune(admin: Any, name: str) -> None:
+    for setting, value in DATABASE_SETTINGS.items():
+        admin.execute(f'ALTER DATABASE "{name}" SET {setting} = {value}')
+
+
 def ensure_database(size: str, incidents_per_year: int, rebuild: bool) -> float | None:
     """Reuse the size's database when its comment records this generator and size; otherwise
     (or with ``--rebuild``) create it again and load it. Returns the load's seconds, or None
@@ -150,10 +161,12 @@ def ensure_database(size: str, incidents_per_year: int, rebuild: bool) -> float 
         ).fetchone()
         if row is not None and row[0] == marker and not rebuild:
             print(f"{size}: reusing {name} ({marker})", flush=True)
+            tune(admin, name)
             call_command("migrate", interactive=False, verbosity=0)
             return None
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+        tune(admin, name)
     print(f"{size}: building {name} ({marker})", flush=True)
     started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)
@@ -182,8 +195,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def timed(request: Callable[[], Any]) -> dict[str, float]:
-    start = time.perf_counter()
     request()  # warm-up: the first answer fills caches (grants, ICCS names, templates)
+    start = time.perf_counter()
+    request()
     first = time.perf_counter() - start
     repeats = max(MIN_REPEATS, min(MAX_REPEATS, int(BUDGET_S / max(first, 1e-4))))
     times = []
@@ -227,7 +241,10 @@ def measure(size: str) -> dict[str, dict[str, Any]]:
     )
     city_incidents = Incident.objects.filter(unit=city).count()
     last_page = max(1, math.ceil(city_incidents / 50))
-    deep_offset = max(0, city_incidents - 50)
+    print(
+        f"  {size:>4}  Osh city holds {city_incidents:,} incidents: its last page is {last_page}",
+        flush=True,
+    )
 
     coordinator = client_for("coordinator")
     police = client_for(f"police.{city.code}")
@@ -261,11 +278,13 @@ def measure(size: str) -> dict[str, dict[str, Any]]:
         ("crime statistics page, coordinator", get(coordinator, "/analysis/crime/"),
          INTERACTIVE_TARGET),
         ("incident list page 1, Osh city police", get(police, "/incidents/"), LIST_TARGET),
-        (f"incident list page {last_page} (last)", get(police, f"/incidents/?page={last_page}"),
-         LIST_TARGET),
+        ("incident list page 20", get(police, "/incidents/?page=20"), LIST_TARGET),
+        ("incident list, last page", get(police, f"/incidents/?page={last_page}"), LIST_TARGET),
         ("incident list API, first 50", get(police, "/api/v1/incidents?limit=50"), LIST_TARGET),
-        (f"incident list API, offset {deep_offset}",
-         get(police, f"/api/v1/incidents?limit=50&offset={deep_offset}"), LIST_TARGET),
+        ("incident list API, offset 1,000",
+         get(police, "/api/v1/incidents?limit=50&offset=1000"), LIST_TARGET),
+        ("incident list API, last 50",
+         get(police, f"/api/v1/incidents?limit=50&offset={(last_page - 1) * 50}"), LIST_TARGET),
         ("hot spots API, largest rayon, 2024",
          get(coordinator, f"/api/v1/analytics/hotspots?unit={rayon_code}&from=2024-01-01"
              "&to=2024-12-31&cell_m=1000"), INTERACTIVE_TARGET),
