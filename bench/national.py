@@ -7,7 +7,8 @@ million: administrative offences and growth). Each is built once into its own da
 database's comment records the same generator version and size (``--rebuild`` builds again;
 ``--sizes 300k`` runs one size). New migrations are applied to a reused database.
 
-Each size runs in its own process with debug off, through Django's test client logged in as
+The databases get the setting docs/deployment.md advises (``random_page_cost = 1.1``). Each
+size runs in its own process with debug off, through Django's test client logged in as
 the user who would ask (the programme coordinator for national figures, Osh city's police for
 its register, Osh oblast's police for the export), each request several times after a warm-up:
 p50 and p95, and the p50's ratio to the health check's (the framework's floor, measured in the
