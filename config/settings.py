@@ -89,7 +89,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "kenesh.core.staticfiles.KeneshStaticFilesConfig",  # django.contrib.staticfiles
+    "django.contrib.staticfiles",
     "django_htmx",
     "bootstrap",
     "csp",

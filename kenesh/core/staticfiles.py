@@ -3,14 +3,14 @@ what pages use.
 
 The wheels Kenesh takes Bootstrap, Leaflet, htmx and the API explorer from also carry source
 maps, right-to-left and unminified variants and a second API explorer: 64 MB that collectstatic
-would compress on every first start (about a minute). They are left out; the source-map
+would compress on every first start (about a minute). ``kenesh serve`` leaves them out
+(``UNUSED``, given to collectstatic as ignore patterns); the source-map
 comments in the files kept are left as they are (a browser's developer tools then find no map,
 nothing else changes).
 """
 
 from __future__ import annotations
 
-from django.contrib.staticfiles.apps import StaticFilesConfig
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
@@ -36,12 +36,6 @@ UNUSED = [
     "htmx-2-compat*",
     "jquery*",
 ]
-
-
-class KeneshStaticFilesConfig(StaticFilesConfig):
-    """django.contrib.staticfiles, with what no page uses left out of collectstatic."""
-
-    ignore_patterns = [*StaticFilesConfig.ignore_patterns, *UNUSED]
 
 
 class KeneshStaticFilesStorage(CompressedManifestStaticFilesStorage):

@@ -100,21 +100,21 @@ def collect_static() -> bool:
     time (compressing takes seconds; most starts change nothing). True when collected."""
     import hashlib
 
+    from django.contrib.staticfiles.apps import StaticFilesConfig
     from django.contrib.staticfiles.finders import get_finders
 
-    from kenesh.core.staticfiles import KeneshStaticFilesConfig
+    from kenesh.core.staticfiles import UNUSED
 
+    ignored = [*StaticFilesConfig.ignore_patterns, *UNUSED]
     fingerprint = hashlib.sha256(settings.STORAGES["staticfiles"]["BACKEND"].encode())
     for finder in get_finders():
-        for path, storage in sorted(
-            finder.list(KeneshStaticFilesConfig.ignore_patterns), key=lambda item: item[0]
-        ):
+        for path, storage in sorted(finder.list(ignored), key=lambda item: item[0]):
             stat = os.stat(storage.path(path))
             fingerprint.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     stamp = Path(settings.STATIC_ROOT) / ".collected"
     if stamp.exists() and stamp.read_text() == fingerprint.hexdigest():
         return False
-    call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0, ignore_patterns=UNUSED)
     stamp.write_text(fingerprint.hexdigest())
     return True
 
