@@ -84,7 +84,11 @@ chromium:
 test-browser: chromium
 	env -u DATABASE_URL $(BIN)/pytest -m browser -q
 
-test: install-test lint typecheck migrations-check test-sqlite test-postgres test-browser
+# The SQLite and PostgreSQL runs are independent (each its own database): one per core, at once,
+# each one's output printed whole when it ends.
+test: install-test lint typecheck migrations-check
+	$(MAKE) -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) test-browser
 
 bench: install-test
 	KENESH_DEBUG=1 $(BIN)/python -m bench $(BENCH)
