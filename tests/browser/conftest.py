@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 
 CHROMIUM = Path(os.environ.get("KENESH_CHROMIUM", "/usr/bin/chromium"))
+#: Screenshots every layout test saves, kept by CI as artefacts (var/ is not versioned).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
@@ -27,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 800}
+DESKTOP = {"width": 1366, "height": 768}
 PHONE = {"width": 360, "height": 740}
 
 # Collects securitypolicyviolation events. Playwright injects init scripts through the DevTools
@@ -163,3 +165,12 @@ def open_page(browser: Any, demo_server: Any) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save the whole page as ``var/screenshots/<name>.png`` (an artefact of the CI run) and
+    return the path; tests of a layout call it at 360 px and at 1366 px."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
