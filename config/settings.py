@@ -216,6 +216,10 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates, numbers and intervals as read in Kyrgyzstan: Kenesh's own format modules where
+# Django's do not fit (English dates day first, the decimal comma in Kyrgyz), then Django's
+# (kenesh.core.formats, docs/formats.md).
+FORMAT_MODULE_PATH = ["kenesh.core.formats"]
 TIME_ZONE = "Asia/Bishkek"
 USE_I18N = True
 USE_TZ = True
