@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kenesh.core.admin_site import AuditedAdmin
-from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
+from kenesh.orgs.models import Membership, Organisation, Person, Programme, WorkingGroup
 
 
 @admin.register(Organisation)
@@ -30,3 +30,11 @@ class WorkingGroupAdmin(AuditedAdmin):
     list_display = ["name", "unit"]
     raw_id_fields = ["unit", "lcpc"]
     inlines = [MembershipInline]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(AuditedAdmin):
+    list_display = ["name", "donor", "partner", "start", "end"]
+    search_fields = ["name_ru", "name_ky", "name_en"]
+    raw_id_fields = ["donor", "partner"]
+    filter_horizontal = ["municipalities"]

@@ -257,3 +257,57 @@ class Membership(TimeStampedModel):
                 models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=self.valid_from)
             )
         return others
+
+
+class Programme(TrilingualNameModel, TimeStampedModel):
+    """A crime prevention programme: a donor and a partner working with a set of municipalities
+    for a period (the pilot had ten). Programme figures cover its municipalities, not a user's
+    whole area; the coordinator's lists and defaults start from it.
+
+    Reference data, as geography is: every signed-in user may read it; what they may see of its
+    municipalities is decided by their scope, municipality by municipality.
+    """
+
+    donor = models.ForeignKey(
+        Organisation,
+        verbose_name=_("donor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": OrganisationKind.DONOR},
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        verbose_name=_("implementing partner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    municipalities = models.ManyToManyField(
+        "geo.AdministrativeUnit",
+        verbose_name=_("municipalities"),
+        related_name="programmes",
+        limit_choices_to={"level": "municipality"},
+    )
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["-start", "name_ru"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
+                name="%(app_label)s_%(class)s_valid_period",
+            ),
+            models.UniqueConstraint(fields=["name_ru"], name="%(app_label)s_%(class)s_unique_name"),
+        ]
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The end date is before the start date.")})
+        if self.donor_id and self.donor and self.donor.kind != OrganisationKind.DONOR:
+            raise ValidationError({"donor": _("Choose an organisation of the kind donor.")})

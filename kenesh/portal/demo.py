@@ -34,10 +34,13 @@ from kenesh.orgs.models import (
     Organisation,
     OrganisationKind,
     Person,
+    Programme,
     WorkingGroup,
 )
 
 DEMO_PASSWORD = "kenesh-demo"
+#: The demo programme's ten pilots started with their working groups.
+PROGRAMME_START = dt.date(2017, 3, 1)
 JETI_OGUZ = "41702210830000"
 KARAKOL = "41702410000010"
 
@@ -184,7 +187,7 @@ def demo_load() -> DemoSummary:
         name_ky="Ички иштер министрлиги",
         name_en="Ministry of Internal Affairs",
     )
-    _ensure(
+    partner = _ensure(
         Organisation,
         {
             "unit": country,
@@ -194,7 +197,7 @@ def demo_load() -> DemoSummary:
         name_ky="БУУнун Баңгизат жана кылмыштуулук боюнча башкармалыгы",
         name_en="United Nations Office on Drugs and Crime (UNODC)",
     )
-    _ensure(
+    donor = _ensure(
         Organisation,
         {
             "unit": country,
@@ -237,7 +240,7 @@ def demo_load() -> DemoSummary:
             name_ky=f"{unit.name_ky}: укук бузууларды алдын алуу боюнча жумушчу топ",
             name_en=f"{unit.name_en} crime prevention working group",
             lcpc=organisations[OrganisationKind.LCPC],
-            established_on=dt.date(2017, 3, 1),
+            established_on=PROGRAMME_START,
         )
         if not group.memberships.exists():
             for member_type, role_in_group in MEMBER_PLAN:
@@ -272,6 +275,19 @@ def demo_load() -> DemoSummary:
                     },
                 )
         members += group.memberships.count()
+
+    programme = _ensure(
+        Programme,
+        {"name_ru": "Общественная профилактика правонарушений в Кыргызской Республике (пилот)"},
+        name_ky="Кыргыз Республикасында укук бузууларды коомчулук менен алдын алуу (пилот)",
+        name_en="Community-based crime prevention in the Kyrgyz Republic (pilot)",
+        donor=donor,
+        partner=partner,
+        start=PROGRAMME_START,
+    )
+    programme.municipalities.add(
+        *AdministrativeUnit.objects.filter(code__in=[row["code"] for row in pilots])
+    )
 
     users = []
     for username, role, code, first_name, last_name in DEMO_USERS:
