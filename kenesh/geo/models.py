@@ -249,3 +249,7 @@ class LivestockCount(TimeStampedModel):
                 fields=["unit", "year", "species"], name="%(app_label)s_%(class)s_unique"
             )
         ]
+
+
+# The basemap's models live in their feature package; imported here so Django registers them.
+from kenesh.geo.basemap.models import BasemapFeature, BasemapLayer  # noqa: E402, F401

@@ -13,6 +13,8 @@ module = register(
         nav=(NavEntry(_("Territories"), "unit-list", Resource.GEOGRAPHY, order=60),),
         urls=(("units/", "kenesh.geo.urls"),),
         # The foundation's routers carry their full paths (/units, ...) and mount at the root.
-        api_routers=(("", "kenesh.geo.api.router"),),
+        api_routers=(("", "kenesh.geo.api.router"), ("", "kenesh.geo.basemap.api.router")),
+        # The demo's synthetic basemap (settlements and roads near the demo's incidents).
+        demo_loader="kenesh.geo.basemap.demo.demo_basemap_load",
     )
 )
