@@ -17,12 +17,9 @@ from kenesh.core.api import responses
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
 from kenesh.geo.basemap.schemas import BasemapOut, BasemapQuery
-from kenesh.geo.basemap.selectors import Extent, basemap_geojson
+from kenesh.geo.basemap.selectors import MAX_SIDE_DEGREES, Extent, basemap_geojson
 
 router = Router(tags=["geography"])
-
-#: The widest extent one request may ask for, in degrees (a few rayons).
-MAX_SIDE_DEGREES = 3.0
 
 
 def parse_bbox(text: str) -> Extent:

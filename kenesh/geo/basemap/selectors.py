@@ -19,6 +19,8 @@ from kenesh.geo.geometry import point_in_geometry
 #: The most features one map answer carries; settlements come first, so a dense road network
 #: cannot crowd out the names.
 MAX_SERVED = 5_000
+#: The widest extent one request may ask for, in degrees (a few rayons).
+MAX_SIDE_DEGREES = 3.0
 #: Order in which features are sent (and drawn): names last, on top.
 DRAW_ORDER = (
     FeatureKind.SETTLEMENT,

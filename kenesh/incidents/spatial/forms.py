@@ -16,6 +16,7 @@ from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.incidents.categories import Category
 from kenesh.incidents.spatial import selectors as spatial
 from kenesh.incidents.spatial.schemas import DEFAULT_SPACE_EDGES, DEFAULT_TIME_EDGES
+from kenesh.orgs.programmes import area_catalogue
 
 
 def date_input() -> forms.DateInput:
@@ -38,9 +39,9 @@ class _IncidentSelectionForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [  # type: ignore[attr-defined]
-            (unit.code, unit.name) for unit in analysable_units(user)
-        ]
+        # Pilots first, names told apart by rayon (one municipality at a time: no areas).
+        self.catalogue = area_catalogue(analysable_units(user).defer("boundary"))
+        self.fields["unit"].choices = self.catalogue.choices(areas=False)  # type: ignore[attr-defined]
         self.fields["category"].choices = [  # type: ignore[attr-defined]
             ("", _("All categories")),
             *((value, str(label).capitalize()) for value, label in Category.choices),

@@ -93,7 +93,9 @@ class FeatureOut(Schema):
     properties: dict[str, Any] = Field(
         description=(
             'kind "unit" (code, name) or "cell" (row, col, count, suppressed, gi_z, p, q: the '
-            "Benjamini–Hochberg adjusted p, class: -3 to 3 for cold/hot at 99/95/90 %, label). "
+            "Benjamini–Hochberg adjusted p, class: -3 to 3 for cold/hot at 99/95/90 %, label: the "
+            "class in words, count_text: the count in words, reading: what the class means for "
+            "the cell, all in the request's language). "
             "For aggregate-only access a count from 1 to 4 (or one that would give such a count "
             'back) is null with "suppressed": true, and gi_z, p and q are null'
         )

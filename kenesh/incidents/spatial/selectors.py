@@ -172,7 +172,40 @@ class HotspotCell:
 
     @property
     def class_label(self) -> str:
+        """The class in words; a hot cell without incidents of its own is named for what Gi*
+        says of it: it lies among hot cells (never "hot spot 99 %" for an empty cell)."""
+        if self.hotspot_class > 0 and self.count == 0:
+            return str(EMPTY_HOT_LABELS[self.hotspot_class])
         return str(CLASS_LABELS[self.hotspot_class])
+
+    @property
+    def count_text(self) -> str:
+        """The cell's incidents in words, plural by the language's rules: "3 incidents"."""
+        if self.count is None:
+            return _("fewer than 5 incidents")
+        return ngettext("%(count)d incident", "%(count)d incidents", self.count) % {
+            "count": self.count
+        }
+
+    @property
+    def reading(self) -> str:
+        """What the class means for this cell, in a sentence (Gi* judges a cell together with
+        its eight neighbours, so an empty cell can be hot and a busy one not)."""
+        if self.hotspot_class > 0 and self.count == 0:
+            return _(
+                "No incident in this cell itself: it is marked because the cells around it "
+                "hold more incidents than chance would give (Gi* judges a cell together with "
+                "its eight neighbours)."
+            )
+        if self.hotspot_class > 0:
+            return _(
+                "This cell and the eight around it hold more incidents than chance would give."
+            )
+        if self.hotspot_class < 0:
+            return _(
+                "This cell and the eight around it hold fewer incidents than chance would give."
+            )
+        return _("Here and around, no more and no fewer incidents than chance would give.")
 
 
 @dataclass(frozen=True)
@@ -222,6 +255,19 @@ def _class_labels() -> dict[int, Any]:
 
 
 CLASS_LABELS = _class_labels()
+
+
+def _empty_hot_labels() -> dict[int, Any]:
+    from django.utils.translation import gettext_lazy
+
+    return {
+        3: gettext_lazy("no incidents here, among hot spot cells (99 %)"),
+        2: gettext_lazy("no incidents here, among hot spot cells (95 %)"),
+        1: gettext_lazy("no incidents here, among hot spot cells (90 %)"),
+    }
+
+
+EMPTY_HOT_LABELS = _empty_hot_labels()
 
 
 def maps_sensitive(detail: Detail, cell_m: float, category: str) -> bool:
@@ -450,6 +496,8 @@ def hotspot_geojson(result: HotspotMap) -> dict[str, Any]:
                 "q": cell.q,
                 "class": cell.hotspot_class,
                 "label": cell.class_label,
+                "count_text": cell.count_text,
+                "reading": cell.reading,
             },
         }
         for cell in result.cells
@@ -561,6 +609,20 @@ class NearRepeatTable:
     @property
     def significant_bands(self) -> list[KnoxBand]:
         return [band for band in self.bands if band.significant]
+
+    @property
+    def pairs(self) -> int:
+        """Pairs of incidents within the last distance and time edges (all bands together)."""
+        return sum(band.observed for band in self.bands)
+
+    @property
+    def last_space_edge(self) -> str:
+        return _number(self.space_edges_m[-1])
+
+    @property
+    def last_days(self) -> int:
+        """The most whole days apart the bands hold (the last time edge minus one)."""
+        return int(self.time_edges_days[-1]) - 1
 
 
 def _number(value: float) -> str:

@@ -40,14 +40,27 @@ def text(response: Any) -> str:
     return response.content.decode()
 
 
-@pytest.mark.parametrize("url", [HOTSPOTS, NEAR_REPEAT])
-def test_the_page_offers_the_form_with_the_users_municipality(
-    db: None, client_as: Any, url: str
+def test_the_near_repeat_page_offers_the_form_with_the_users_municipality(
+    db: None, client_as: Any
 ) -> None:
-    response = client_as("lcpc.jetioguz").get(url)
+    response = client_as("lcpc.jetioguz").get(NEAR_REPEAT)
     assert response.status_code == 200
     assert f'<option value="{JETI_OGUZ}" selected>' in text(response)
     assert "data-testid=" not in text(response).split("</form>", 2)[-1]  # no results yet
+
+
+def test_the_hotspot_page_opens_on_the_users_municipality_mapped_with_the_default_period(
+    db: None, client_as: Any
+) -> None:
+    """No blank page before "Show": the first visit maps the user's own municipality."""
+    response = client_as("lcpc.jetioguz").get(HOTSPOTS)
+    page = text(response)
+    assert response.status_code == 200
+    assert f'<option value="{JETI_OGUZ}" selected>' in page
+    results = page.split("</form>", 2)[-1]
+    assert 'data-testid="hotspot-summary"' in results and 'id="hotspot-map"' in results
+    assert f"unit={JETI_OGUZ}&amp;cell_m=500" in results  # the default cell size, no dates
+    assert "&amp;from=" not in results and "&amp;to=" not in results
 
 
 def test_the_hotspot_page_shows_the_map_legend_and_table(thefts: None, client_as: Any) -> None:
