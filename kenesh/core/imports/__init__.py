@@ -13,6 +13,9 @@ applies the model's own rules, a batch writer) and registers it as an :class:`Im
 * every bad row is reported as (line, column, reason), the line as the official sees it in
   the sheet (the header is line 1), the reason in the importer's language: every error to a
   report file, the first ones in full and counts per column and reason on the job;
+* the template's example row is marked (its first cell starts with the word EXAMPLE, in the
+  language it was downloaded in): a marked row is never imported, whatever the mode, and the
+  job's message names its line, so an untouched template writes nothing (:data:`EXAMPLE_MARK`);
 * all-or-nothing by default, or skip-invalid with a rejects CSV (original columns + reason,
   escaped against formula injection; the import undoes the escape, so it re-imports);
   a dry run validates only;
@@ -56,6 +59,7 @@ from django.db import (
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from kenesh.core.formulas import escape_cell
 from kenesh.core.permissions import Resource
@@ -367,6 +371,10 @@ class ImportResult:
     error_summary: Counter[tuple[str, str]] = field(default_factory=Counter)
     written: bool = False  # whether anything was committed
     updates_allowed: bool = False
+    # Rows marked as the template's example (never imported, not counted in total_rows): how
+    # many, and the first lines of them for the message.
+    example_rows: int = 0
+    example_lines: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -445,6 +453,35 @@ class RejectsWriter:
             self._writer.writerow([*map(escape_cell, cells), escape_cell("; ".join(reasons))])
 
 
+#: The word that marks the template's example row: its first cell reads "EXAMPLE 2024-001"
+#: (translated into the language the template was downloaded in). Such a row is never imported,
+#: so a template uploaded as it was downloaded, or with the official's rows added below the
+#: example, writes only the official's rows.
+EXAMPLE_MARK = gettext_noop("EXAMPLE")
+EXAMPLE_LINES_KEPT = 10  # lines named in the message; the rest are counted
+_MARK_END = re.compile(r"[\s:;,.()\[\]#№-]")
+
+
+def example_marks() -> frozenset[str]:
+    """The marker word in every language of the system, case-folded: a template downloaded in
+    Russian is recognised when a Kyrgyz official uploads it."""
+    marks = {EXAMPLE_MARK.casefold()}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            marks.add(_(EXAMPLE_MARK).casefold())
+    return frozenset(marks)
+
+
+def example_cell(text: str) -> str:
+    """The first cell of the template's example row for a column whose example is ``text``."""
+    return f"{_(EXAMPLE_MARK)} {text}".strip()
+
+
+def is_example_cell(text: str, marks: frozenset[str]) -> bool:
+    """Whether a first cell starts with the example mark ("EXAMPLE 2024-001", "пример")."""
+    return _MARK_END.split(text.strip(), maxsplit=1)[0].casefold() in marks
+
+
 def run_import(spec: ImportSpec, stream: IO[bytes], options: ImportOptions) -> ImportResult:
     """Validate and write a sheet; see the module docstring. Messages are in
     ``options.language``. Raises nothing for bad data: the result carries the errors."""
@@ -502,6 +539,13 @@ def _run(
     rejects = RejectsWriter(options.rejects if options.skip_invalid else None, reader.header)
     expected = reader.estimated_rows
     last_report = 0.0
+    # Where the example mark is looked for: the cell of the sheet's first column (the template
+    # puts it there), wherever the file has it; a cheap test of the first letter first.
+    marks = example_marks()
+    mark_index = next((index for index, column in located if column.key == spec.columns[0].key), 0)
+    mark_initials = frozenset(mark[:1] for mark in marks) | frozenset(
+        mark[:1].upper() for mark in marks
+    )
 
     def report(done: int) -> None:
         nonlocal last_report
@@ -539,6 +583,15 @@ def _run(
             batch: list[ParsedRow] = []
             bad: list[tuple[int, list[str], list[tuple[str, str]]]] = []
             for line, cells, unreadable in reader.rows():
+                if (
+                    len(cells) > mark_index
+                    and cells[mark_index][:1] in mark_initials
+                    and is_example_cell(cells[mark_index], marks)
+                ):
+                    result.example_rows += 1
+                    if len(result.example_lines) < EXAMPLE_LINES_KEPT:
+                        result.example_lines.append(line)
+                    continue
                 result.total_rows += 1
                 values, problems = _parse_cells(cells, plan, absent, groups)
                 if unreadable:  # cells the reader could not give as text (XLSX formulas)
@@ -1008,15 +1061,21 @@ def write_updates(
 
 
 def template_rows(spec: ImportSpec) -> tuple[list[str], list[str]]:
-    """The template's header and example row, escaped as every written cell is."""
+    """The template's header and example row, escaped as every written cell is. The example's
+    first cell carries the mark (:data:`EXAMPLE_MARK`, in the active language), so the row is
+    never imported, whether the official deletes it, keeps it or types below it."""
+    example = [column.example for column in spec.columns]
+    if example:
+        example[0] = example_cell(example[0])
     return (
         [escape_cell(column.header) for column in spec.columns],
-        [escape_cell(column.example) for column in spec.columns],
+        [escape_cell(text) for text in example],
     )
 
 
 def write_template(spec: ImportSpec, fmt: str, stream: IO[bytes]) -> None:
-    """An empty sheet for officials: the default headers and one example row."""
+    """An empty sheet for officials: the default headers and one example row, marked (see
+    :func:`template_rows`; in XLSX also greyed and in italics)."""
     header, example = template_rows(spec)
     if fmt == "csv":
         text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
@@ -1029,11 +1088,20 @@ def write_template(spec: ImportSpec, fmt: str, stream: IO[bytes]) -> None:
     if fmt != "xlsx":
         raise ValueError(fmt)
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet(spec.kind or "import")
+    sheet.freeze_panes = "A2"
     sheet.append(header)
-    sheet.append(example)  # text cells: codes keep their leading zeros
+    example_font = Font(italic=True, color="FF6C757D")
+    cells = []
+    for text in example:  # text cells: codes keep their leading zeros
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = example_font
+        cells.append(cell)
+    sheet.append(cells)
     book.save(stream)
 
 
@@ -1266,13 +1334,18 @@ def job_record_result(
     job.report = report or None
     with translation.override(job.language):
         job.message = result_message(result, dry_run=job.dry_run)
+    # A file with no rows to import (only the header, or only the template's example) is
+    # refused: nothing was written, and the message says why.
+    nothing = not result.total_rows
     job.status = (
         ImportStatus.REJECTED
-        if result.error_count and not result.written
+        if (result.error_count and not result.written) or nothing
         else ImportStatus.SUCCEEDED
     )
     if job.dry_run:
-        job.status = ImportStatus.REJECTED if result.error_count else ImportStatus.SUCCEEDED
+        job.status = (
+            ImportStatus.REJECTED if result.error_count or nothing else ImportStatus.SUCCEEDED
+        )
     job.finished_at = timezone.now()
     if job.pk is None:
         job.save()
@@ -1328,6 +1401,29 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
 
 
 def result_message(result: ImportResult, *, dry_run: bool) -> str:
+    """What the job's page, the API and the command say about a finished import."""
+    message = _counts_message(result, dry_run=dry_run)
+    note = example_note(result)
+    return f"{message} {note}" if note else message
+
+
+def example_note(result: ImportResult) -> str:
+    """The sentence about rows marked as the template's example, or ``""``."""
+    if not result.example_rows:
+        return ""
+    lines = ", ".join(str(line) for line in result.example_lines)
+    if result.example_rows > len(result.example_lines):
+        lines += ", …"
+    return ngettext(
+        "Line %(lines)s is the template's example (its first cell starts with %(mark)s) and "
+        "was not imported.",
+        "Lines %(lines)s are marked as the template's example (their first cell starts with "
+        "%(mark)s) and were not imported.",
+        result.example_rows,
+    ) % {"lines": lines, "mark": _(EXAMPLE_MARK)}
+
+
+def _counts_message(result: ImportResult, *, dry_run: bool) -> str:
     counts = {
         "rows": result.total_rows,
         "created": result.created,
@@ -1339,6 +1435,13 @@ def result_message(result: ImportResult, *, dry_run: bool) -> str:
     if has_errors and not result.rejected:
         # The file itself could not be read (format, encoding, columns, limits): no row counts.
         return _("The file cannot be imported: see the reason above. Nothing was written.")
+    if not result.total_rows:
+        if result.example_rows:
+            return _(
+                "The file holds no rows to import besides the template's example: nothing was "
+                "written. Type your rows below the example or in its place."
+            )
+        return _("The file has no rows below its header: nothing was written.")
     if dry_run:
         if has_errors:
             return (
@@ -1608,6 +1711,7 @@ def import_jobs_visible_to(
 
 
 __all__ = [
+    "EXAMPLE_MARK",
     "BatchOutcome",
     "Column",
     "CsvReader",
@@ -1624,6 +1728,8 @@ __all__ = [
     "XlsxReader",
     "bulk_insert",
     "differing_fields",
+    "example_marks",
+    "example_note",
     "existing_keys",
     "import_job_create",
     "import_job_execute",
@@ -1634,6 +1740,7 @@ __all__ = [
     "import_kind",
     "import_kinds",
     "import_start",
+    "is_example_cell",
     "open_sheet",
     "report_chunks",
     "run_import",

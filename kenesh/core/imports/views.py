@@ -15,10 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.core.access import access, requires
 from kenesh.core.imports import (
+    EXAMPLE_MARK,
     ImportKind,
     import_job_for,
     import_kind,
@@ -76,6 +78,7 @@ def upload_page(request: HttpRequest, kind_key: str) -> HttpResponse:
         "form": form,
         "recent": [(job, _url(request, "job", job.pk)) for job in recent],
         "template_urls": {fmt: _url(request, "template", fmt) for fmt in TEMPLATE_TYPES},
+        "example_mark": _(EXAMPLE_MARK),
     }
     return render(request, "core/imports/upload.html", context, status=status)
 

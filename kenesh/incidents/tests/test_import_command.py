@@ -115,12 +115,16 @@ def test_a_mapping_given_on_the_command_line_can_be_saved_and_reused(tmp_path: P
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
-def test_the_template_is_written_and_imports_cleanly(tmp_path: Path, suffix: str) -> None:
+def test_the_template_is_written_and_its_example_row_is_not_imported(
+    tmp_path: Path, suffix: str
+) -> None:
     path = tmp_path / f"template.{suffix}"
     out, _err = run("--template", str(path))
     assert str(path) in out
     out, _err = run(str(path))
-    assert "1 created" in out
+    assert "nothing was written" in out
+    assert "Line 2 is the template's example" in out
+    assert not Incident.objects.exists()
 
 
 def test_a_template_of_another_type_is_refused(tmp_path: Path) -> None:
