@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from kenesh.analytics.evaluation import DifferenceInDifferences, did
+from kenesh.core.formats import format_date, format_number
 from kenesh.core.periods import add_months
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.population import PopulationTable
@@ -126,7 +127,7 @@ def evaluate_groups(
                 "The records begin on %(first)s, so the before period is shorter than asked "
                 "(from %(first)s)."
             )
-            % {"first": data_start.isoformat()}
+            % {"first": format_date(data_start)}
         )
     wanted_after = (
         end if end is not None else add_months(start, after_months) - dt.timedelta(days=1)
@@ -138,7 +139,7 @@ def evaluate_groups(
                 "The records end on %(last)s, so the after period is shorter than asked "
                 "(to %(last)s)."
             )
-            % {"last": data_end.isoformat()}
+            % {"last": format_date(data_end)}
         )
 
     def group(units: Sequence[AdministrativeUnit], ids: list[int]) -> GroupWindows:
@@ -236,20 +237,20 @@ def evaluation_reading(found: DidEvaluation) -> str:
             "Set against the change in the comparison municipalities, the treated "
             "municipalities' rate ended %(percent)s %% lower than it would have if it had "
             "changed in the same proportion"
-        ) % {"percent": f"{abs(percent):.0f}"}
+        ) % {"percent": format_number(abs(percent), 0)}
     else:
         direction = _(
             "Set against the change in the comparison municipalities, the treated "
             "municipalities' rate ended %(percent)s %% higher than it would have if it had "
             "changed in the same proportion"
-        ) % {"percent": f"{abs(percent):.0f}"}
+        ) % {"percent": format_number(abs(percent), 0)}
     detail = _(
         "(ratio of rate ratios %(ratio)s, %(level)d %% interval %(lower)s to %(upper)s)."
     ) % {
-        "ratio": f"{result.ratio_of_rate_ratios:.2f}",
+        "ratio": format_number(result.ratio_of_rate_ratios, 2),
         "level": level,
-        "lower": f"{result.ratio_lower:.2f}",
-        "upper": f"{result.ratio_upper:.2f}",
+        "lower": format_number(result.ratio_lower, 2),
+        "upper": format_number(result.ratio_upper, 2),
     }
     if result.ratio_lower <= 1 <= result.ratio_upper:
         verdict = _(
@@ -270,9 +271,9 @@ def evaluation_reading(found: DidEvaluation) -> str:
         "Treated municipalities: %(tb)s per 10,000 person-years before, %(ta)s after. "
         "Comparison municipalities: %(cb)s before, %(ca)s after."
     ) % {
-        "tb": f"{found.treated.rate_before:.1f}",
-        "ta": f"{found.treated.rate_after:.1f}",
-        "cb": f"{found.comparison.rate_before:.1f}",
-        "ca": f"{found.comparison.rate_after:.1f}",
+        "tb": format_number(found.treated.rate_before, 1),
+        "ta": format_number(found.treated.rate_after, 1),
+        "cb": format_number(found.comparison.rate_before, 1),
+        "ca": format_number(found.comparison.rate_after, 1),
     }
     return f"{groups} {direction} {detail} {verdict}"

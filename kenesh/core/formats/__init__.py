@@ -79,6 +79,15 @@ def format_estimate(value: Any, lower: Any, upper: Any, decimals: int | None = 2
     return f"{estimate} ({format_interval(lower, upper, decimals)})"
 
 
+def format_coordinates(latitude: Any, longitude: Any, decimals: int = 5) -> str:
+    """A point as latitude; longitude in the language's decimals ("42,49123; 78,39456"): a
+    semicolon between them, since a comma is the decimal separator in ky and ru. Five decimals
+    are about a metre. "—" when either is missing."""
+    if _as_number(latitude) is None or _as_number(longitude) is None:
+        return MISSING
+    return f"{format_number(latitude, decimals)}; {format_number(longitude, decimals)}"
+
+
 def format_percent(value: Any, decimals: int | None = 0) -> str:
     """A percentage given in percent (42.5 → "42,5 %" in ky and ru, "42.5%" in en)."""
     text = format_number(value, decimals)

@@ -54,3 +54,8 @@ def interval(lower: Any, upper: Any, decimals: int | None = 2) -> str:
 @register.simple_tag
 def estimate(value: Any, lower: Any, upper: Any, decimals: int | None = 2) -> str:
     return formats.format_estimate(value, lower, upper, decimals)
+
+
+@register.simple_tag
+def coordinates(latitude: Any, longitude: Any, decimals: int = 5) -> str:
+    return formats.format_coordinates(latitude, longitude, decimals)

@@ -89,8 +89,8 @@ def test_windows_are_cut_to_the_records_with_a_caveat() -> None:
         )
     assert found.before.start == dt.date(2024, 3, 15)
     assert found.after.end == dt.date(2024, 10, 31)
-    assert any("begin on 2024-03-15" in caveat for caveat in found.caveats)
-    assert any("end on 2024-10-31" in caveat for caveat in found.caveats)
+    assert any("begin on 15.03.2024" in caveat for caveat in found.caveats)
+    assert any("end on 31.10.2024" in caveat for caveat in found.caveats)
 
 
 def test_a_municipality_without_population_is_refused_at_its_group() -> None:
