@@ -13,6 +13,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Hashing speed is not under test here (test_settings checks argon2 is the default).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The demo's story as designed (2023–2025, nothing after), whatever day the tests run.
+    settings.KENESH_DEMO_DATE = "2025-12-31"
     # Production's manifest storage needs `collectstatic` before a page can render; tests use
     # the plain storage (the live server serves the files through the staticfiles finders).
     settings.STORAGES = {

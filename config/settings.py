@@ -67,6 +67,8 @@ def embedded_secret_key(data_dir: Path) -> str:
 DEBUG = env_bool("KENESH_DEBUG", False)
 DATA_DIR = Path(env_str("KENESH_DATA_DIR") or BASE_DIR / "var")
 DATABASE_URL = env_str("DATABASE_URL")
+#: The day the demo's records run up to (ISO date; default: the day it is loaded).
+KENESH_DEMO_DATE = env_str("KENESH_DEMO_DATE")
 
 SECRET_KEY = env_str("KENESH_SECRET_KEY")
 if not SECRET_KEY:

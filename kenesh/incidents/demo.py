@@ -12,8 +12,13 @@ Synthetic but plausible, so every analysis page has something true to show:
   livestock theft there, while the other rural pilots stay flat, so the difference in
   differences shows a drop with an interval below 1.
 
-Everything is drawn from one fixed seed on fixed calendar dates, never relative to today, so a
-load gives the same incidents on every machine and tests are stable. Loading is idempotent:
+Everything is drawn from one fixed seed on a fixed calendar (2023–2025, :data:`LAST_DAY`), so the
+story is the same on every machine. The demo is alive on the day it is loaded
+(:class:`DemoCalendar`): the story moves by whole years so that its three years are the last three
+complete calendar years, and the current year runs from 1 January up to that day (the same kinds
+and rates, the intervention still in force), so "today", "this week" and "the last 12 months"
+show something. ``KENESH_DEMO_DATE`` pins the day (the tests pin 2025-12-31: the story as
+designed, nothing after it). Loading is idempotent:
 incidents are keyed by (municipality, external reference), and a second load adds nothing.
 Demo incidents are written in bulk without audit entries (they are generated, nobody wrote
 them). Names in narratives and reporter fields are invented placeholders, never real people.
@@ -36,6 +41,7 @@ from typing import Any
 
 from django.db import transaction
 
+from kenesh.core.demo_calendar import STORY_LAST_DAY, STORY_YEARS, DemoCalendar
 from kenesh.geo.models import AdministrativeUnit, Level, PopulationCount
 from kenesh.geo.services import DATA_DIR
 from kenesh.incidents.models import (
@@ -53,9 +59,9 @@ from kenesh.incidents.reference import iccs_load
 #: about half in 2025, the comparison units flat). Change it and the tests say whether the
 #: story still holds.
 SEED = 16
-FIRST_DAY = dt.date(2023, 1, 1)
-LAST_DAY = dt.date(2025, 12, 31)
-YEARS = (2023, 2024, 2025)
+FIRST_DAY = dt.date(STORY_YEARS[0], 1, 1)
+LAST_DAY = STORY_LAST_DAY
+YEARS = STORY_YEARS
 
 JETI_OGUZ = "41702210830000"
 KARAKOL = "41702410000010"
@@ -404,9 +410,12 @@ def _people(
     return dict(counts), relationship
 
 
-def _status(rng: random.Random, occurred: dt.date, identified: bool) -> str:
-    """Older cases are more often finished: solved, referred to court, or closed."""
-    age = (LAST_DAY - occurred).days
+def _status(
+    rng: random.Random, occurred: dt.date, identified: bool, as_of: dt.date = LAST_DAY
+) -> str:
+    """Older cases are more often finished (age on ``as_of``): solved, referred to court, or
+    closed."""
+    age = (as_of - occurred).days
     if age < 45:
         return Status.UNDER_INVESTIGATION if rng.random() < 0.6 else Status.REGISTERED
     if identified:
@@ -449,6 +458,8 @@ class _Generator:
         self.rng = random.Random(SEED)  # noqa: S311 - synthetic demo data, not security
         self.drafts: list[dict[str, Any]] = []
         self.reporters = 0
+        #: The day statuses and reports are reckoned on (the end of the generated calendar).
+        self.as_of = LAST_DAY
 
     def run(self) -> list[dict[str, Any]]:
         for code, place in self.places.items():
@@ -486,6 +497,42 @@ class _Generator:
             self.add_cluster(cluster)
         return self.drafts
 
+    def run_current_year(self, until: dt.date) -> list[dict[str, Any]]:
+        """The year after the story (on the fixed calendar) from 1 January to ``until``: the
+        story's kinds at its last year's rates and trend, the intervention still in force.
+        Separate random streams, so the story itself is drawn exactly as designed; the story's
+        cases are aged to ``until`` too (a case of last December is no longer brand new)."""
+        story = len(self.drafts)
+        for number, draft in enumerate(self.drafts):
+            rng = random.Random(f"{SEED}:status:{number}")  # noqa: S311 - demo data
+            identified = any(value for key, value in draft.items() if key.startswith("offenders_"))
+            draft["status"] = _status(rng, draft["occurred_on"], identified, until)
+        self.as_of = until
+        year = until.year
+        for code, place in self.places.items():
+            urban = place.unit.kind == "oblast_city"
+            for index, stream in enumerate(STREAMS):
+                self.rng = random.Random(f"{SEED}:{code}:{index}:{year}")  # noqa: S311 - demo
+                rate = stream.urban if urban else stream.rural
+                if code == INTERVENTION_UNIT:
+                    rate = JETI_OGUZ_RATES.get(stream.code, rate)
+                    if stream.code in JETI_OGUZ_RATES:
+                        rate *= INTERVENTION_EFFECT
+                if stream.profile == "extremism" and code not in SOUTHERN and not urban:
+                    continue
+                unit_factor = self.rng.uniform(0.85, 1.15)
+                weights = SEASONS[stream.season]
+                mean = rate * place.population[YEARS[-1]] / 10_000 * unit_factor
+                mean *= stream.trend ** (year - YEARS[0])
+                for month in range(1, until.month + 1):
+                    days = calendar.monthrange(year, month)[1]
+                    month_mean = mean * weights[month - 1] / sum(weights)
+                    for _ in range(_poisson(self.rng, month_mean)):
+                        occurred = dt.date(year, month, self.rng.randint(1, days))
+                        if occurred <= until:
+                            self.add(place, stream, occurred)
+        return self.drafts[story:]
+
     def add(
         self,
         place: _Place,
@@ -506,7 +553,7 @@ class _Generator:
             settlement, (x, y), located = None, place.to_km(*point), True
         latitude, longitude = place.to_degrees(x, y) if located else (None, None)
         delay = min(int(rng.expovariate(1.0) * (profile.report_delay + 1) / 2), 30)
-        reported = min(occurred + dt.timedelta(days=delay), LAST_DAY)
+        reported = min(occurred + dt.timedelta(days=delay), self.as_of)
         draft: dict[str, Any] = {
             "unit": place.unit,
             "settlement_id": settlement,
@@ -520,7 +567,7 @@ class _Generator:
             "reported_on": reported,
             "latitude": latitude,
             "longitude": longitude,
-            "status": _status(rng, occurred, identified),
+            "status": _status(rng, occurred, identified, self.as_of),
             "attempted": rng.random() < profile.attempted,
             "context": Context.NONE,
             "alcohol_or_drugs": rng.random() < profile.alcohol,
@@ -577,21 +624,36 @@ def _with_references(drafts: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def demo_drafts(
-    units: list[AdministrativeUnit], populations: dict[str, dict[int, int]]
+    units: list[AdministrativeUnit],
+    populations: dict[str, dict[int, int]],
+    demo_calendar: DemoCalendar | None = None,
 ) -> list[dict[str, Any]]:
-    """The demo incidents of ``units`` as field dictionaries, the same on every call.
+    """The demo incidents of ``units`` as field dictionaries, the same on every call for the
+    same calendar (by default the story as designed, 2023–2025).
 
     ``units`` are pilot municipalities with their centroids set; ``populations`` maps each
-    unit's code to its population by year (2023–2025).
+    unit's code to its population by story year (2023–2025, before any move).
     """
     rng = random.Random(SEED + 1)  # noqa: S311 - synthetic demo data, not security
     places = _places(sorted(units, key=lambda unit: unit.code), populations, rng)
-    return _with_references(_Generator(places).run())
+    generator = _Generator(places)
+    drafts = generator.run()
+    if demo_calendar is not None:
+        until = demo_calendar.current_year_until
+        if until is not None:
+            generator.run_current_year(until)  # appends to the same list
+        if demo_calendar.shift:
+            for draft in drafts:
+                draft["occurred_on"] = demo_calendar.move(draft["occurred_on"])
+                draft["reported_on"] = demo_calendar.move(draft["reported_on"])
+    return _with_references(drafts)
 
 
 @transaction.atomic
-def demo_incidents_load() -> DemoIncidents:
-    """Load (or complete) the demo incidents of the pilot municipalities; idempotent.
+def demo_incidents_load(today: dt.date | None = None) -> DemoIncidents:
+    """Load (or complete) the demo incidents of the pilot municipalities up to ``today``
+    (:class:`DemoCalendar`); idempotent for a day, and a load on a later day adds the days
+    between.
 
     Expects the pilots' centroids and populations in place (``demo_load`` sets them first).
     Sets the approximate boundaries of pilots without one. Writes with ``bulk_create``; the
@@ -602,11 +664,13 @@ def demo_incidents_load() -> DemoIncidents:
     iccs_load(IccsCategory)
     codes = pilot_codes()
     units = list(AdministrativeUnit.objects.filter(code__in=codes, latitude__isnull=False))
+    demo_calendar = DemoCalendar.for_load(today)
+    story_year = dict(zip(demo_calendar.years, YEARS, strict=True))
     populations: dict[str, dict[int, int]] = defaultdict(dict)
     for code, year, population in PopulationCount.objects.filter(
-        unit__in=units, year__in=YEARS
+        unit__in=units, year__in=demo_calendar.years
     ).values_list("unit__code", "year", "population"):
-        populations[code][year] = population
+        populations[code][story_year[year]] = population
     units = sorted(
         (unit for unit in units if all(year in populations[unit.code] for year in YEARS)),
         key=lambda unit: unit.code,
@@ -631,7 +695,7 @@ def demo_incidents_load() -> DemoIncidents:
     )
     new = []
     by_unit: dict[str, int] = defaultdict(int)
-    for draft in demo_drafts(units, populations):
+    for draft in demo_drafts(units, populations, demo_calendar):
         by_unit[draft["unit"].code] += 1
         if (draft["unit"].pk, draft["external_ref"]) in existing:
             continue

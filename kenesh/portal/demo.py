@@ -16,6 +16,7 @@ from django.db import models, transaction
 
 from kenesh.accounts.models import User
 from kenesh.accounts.services import role_assign
+from kenesh.core.demo_calendar import STORY_YEARS, DemoCalendar
 from kenesh.core.modules import modules, resolve
 from kenesh.core.permissions import Role
 from kenesh.core.services import model_create
@@ -211,6 +212,8 @@ def demo_load() -> DemoSummary:
         name_en="Bureau of International Narcotics and Law Enforcement Affairs (INL)",
     )
 
+    # The story's years as this load places them (kenesh.core.demo_calendar).
+    demo_calendar = DemoCalendar.for_load()
     rng = random.Random(2017)  # noqa: S311 - synthetic demo data, not security
     members = 0
     pilots = _pilot_rows()
@@ -219,17 +222,17 @@ def demo_load() -> DemoSummary:
         if unit.latitude is None and row["code"] in CENTROIDS:
             unit.latitude, unit.longitude = CENTROIDS[row["code"]]
             unit.save(update_fields=["latitude", "longitude"])
-        for year in (2023, 2024, 2025):
+        for story_year, year in zip(STORY_YEARS, demo_calendar.years, strict=True):
             population_set(
-                actor=None, unit=unit, year=year, population=int(row[f"population_{year}"])
+                actor=None, unit=unit, year=year, population=int(row[f"population_{story_year}"])
             )
         people_per_head = {"cattle": 0.55, "yak": 0.05, "horse": 0.25, "sheep": 2.4, "goat": 0.6}
         if unit.kind == "oblast_city":
             people_per_head = {k: v / 20 for k, v in people_per_head.items()}
         base = int(row["population_2023"])
-        for year in (2023, 2024, 2025):
+        for step, year in enumerate(demo_calendar.years):
             for species in Species.values:
-                heads = int(base * people_per_head[species] * (1 + 0.03 * (year - 2023)))
+                heads = int(base * people_per_head[species] * (1 + 0.03 * step))
                 livestock_count_set(actor=None, unit=unit, year=year, species=species, heads=heads)
 
         organisations = _organisations(unit)

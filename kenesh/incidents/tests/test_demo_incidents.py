@@ -14,6 +14,7 @@ import numpy as np
 import pyproj
 import pytest
 from django.db.models import Count, F
+from django.test import override_settings
 
 from kenesh.analytics.evaluation import did
 from kenesh.analytics.grid import points_to_cells, queen_weights, utm_epsg
@@ -281,3 +282,54 @@ def test_knox_finds_near_repeat_livestock_thefts_in_kochkor() -> None:
             if near and abs(days[i] - days[j]) < time[1]:
                 close += 1
     assert result.observed[0, 0] == close
+
+
+# --- The demo alive on the day it is loaded ----------------------------------------------------
+
+
+def test_a_load_during_the_next_year_keeps_the_story_and_runs_up_to_that_day() -> None:
+    story = Counter(demo_incidents().values_list("occurred_on__year", flat=True))
+    day = dt.date(2026, 3, 18)
+
+    loaded = demo_incidents_load(today=day)
+
+    assert loaded.created > 0
+    incidents = demo_incidents()
+    assert not incidents.filter(occurred_on__gt=day).exists()
+    assert not incidents.filter(reported_on__gt=day).exists()
+    years = Counter(incidents.values_list("occurred_on__year", flat=True))
+    assert {year: years[year] for year in story} == story  # the story itself is untouched
+    this_year = incidents.filter(occurred_on__year=2026)
+    assert this_year.count() == loaded.created
+    # About a quarter of a year at the last year's pace (January to mid-March is low season).
+    assert 0.1 * story[2025] < this_year.count() < 0.35 * story[2025]
+    last_week = incidents.filter(occurred_on__gt=day - dt.timedelta(days=7))
+    assert last_week.count() > 0
+    # New cases are open; most cases of two years ago are finished.
+    assert last_week.exclude(status__in=["solved", "referred", "closed"]).count() > 0
+    # A second load on the same day adds nothing.
+    assert demo_incidents_load(today=day).created == 0
+
+
+def test_a_load_years_later_moves_the_story_whole_and_the_drop_follows_the_intervention() -> None:
+    Incident.objects.filter(unit__code__in=pilot_codes()).delete()
+    day = dt.date(2028, 7, 1)  # the story's years become 2025–2027
+
+    with override_settings(KENESH_DEMO_DATE=day.isoformat()):
+        demo_load()  # populations for the moved years, then every module's demo
+    loaded = demo_incidents_load(today=day)
+
+    incidents = demo_incidents()
+    assert incidents.count() == loaded.total and loaded.created == 0
+    assert incidents.filter(occurred_on__year=2025).exists()
+    assert not incidents.filter(occurred_on__year__lt=2025).exists()
+    assert not incidents.filter(occurred_on__gt=day).exists()
+    # Livestock thefts in Jeti-Oguz: the intervention year (moved to 2027) about halves them.
+    before = livestock_thefts([JETI_OGUZ]).filter(occurred_on__year__in=[2025, 2026]).count()
+    after = livestock_thefts([JETI_OGUZ]).filter(occurred_on__year=2027).count()
+    assert after < 0.75 * before / 2
+    # Summer pastures stay in summer.
+    months = Counter(
+        livestock_thefts(RURAL_COMPARISON).values_list("occurred_on__month", flat=True)
+    )
+    assert sum(months[m] for m in (6, 7, 8)) > 2 * sum(months[m] for m in (12, 1, 2))
