@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.test import override_settings
+from django.utils import timezone
 
 from kenesh.core.demo_calendar import STORY_YEARS, DemoCalendar
 
@@ -39,5 +40,5 @@ def test_the_day_comes_from_the_setting_then_from_the_clock() -> None:
     with override_settings(KENESH_DEMO_DATE="2027-05-02"):
         assert DemoCalendar.for_load().today == dt.date(2027, 5, 2)
     with override_settings(KENESH_DEMO_DATE=""):
-        assert DemoCalendar.for_load().today == dt.date.today()
+        assert DemoCalendar.for_load().today == timezone.localdate()
     assert DemoCalendar.for_load(dt.date(2030, 1, 1)).today == dt.date(2030, 1, 1)
