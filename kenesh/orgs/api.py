@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kenesh.accounts.selectors import acting_user
-from kenesh.core.access import api_access, requires
+from kenesh.core.access import AUTHENTICATED, api_access, requires
 from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import check_allowed
 from kenesh.geo.selectors import unit_for_write, unit_get
 from kenesh.orgs import selectors, services
 from kenesh.orgs.models import Membership, Organisation, Person, WorkingGroup
+from kenesh.orgs.programmes import programme_queryset
 from kenesh.orgs.schemas import (
     MemberIn,
     MemberOut,
@@ -25,6 +26,7 @@ from kenesh.orgs.schemas import (
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
+    ProgrammeOut,
     WorkingGroupFilters,
     WorkingGroupIn,
     WorkingGroupOut,
@@ -95,6 +97,15 @@ def organisation_update(
         organisation=organisation,
         data=payload.dict(exclude_unset=True),
     )
+
+
+@router.get("/programmes", response=responses(Page[ProgrammeOut]), summary="Programmes")
+@api_access(AUTHENTICATED)
+def programmes(request: HttpRequest, page: PageQuery) -> dict[str, Any]:
+    """Programmes (reference data, open to every signed-in user, as geography is): donor,
+    partner, dates and municipalities. What a user may see *in* those municipalities is
+    decided by their scope."""
+    return paginate(programme_queryset(), page)
 
 
 @router.get("/working-groups", response=responses(Page[WorkingGroupOut]), summary="Working groups")

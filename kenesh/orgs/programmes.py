@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -242,8 +242,12 @@ def area_catalogue(municipalities: Sequence[AdministrativeUnit]) -> AreaCatalogu
     return catalogue
 
 
-def programme_list() -> list[Programme]:
-    """Every programme, the newest first, with its municipalities' ids."""
-    return list(
-        Programme.objects.select_related("donor", "partner").prefetch_related("municipalities")
+def programme_queryset() -> QuerySet[Programme]:
+    """Every programme, the newest first, with its donor, partner and municipalities."""
+    return (
+        Programme.objects.select_related("donor", "partner")
+        .prefetch_related(
+            Prefetch("municipalities", queryset=AdministrativeUnit.objects.defer("boundary"))
+        )
+        .order_by("-start", "name_ru", "pk")
     )

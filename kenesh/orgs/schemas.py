@@ -13,6 +13,7 @@ from kenesh.orgs.models import (
     Organisation,
     OrganisationKind,
     Person,
+    Programme,
     Sex,
     WorkingGroup,
 )
@@ -186,3 +187,28 @@ class OrganisationFilters(Schema):
 
 class WorkingGroupFilters(Schema):
     unit: str | None = Field(None, max_length=14, description="Within this unit (SOATE code)")
+
+
+class ProgrammeOut(Schema):
+    id: int
+    name: str = Field(description="Name in the request's language")
+    name_ky: str
+    name_ru: str
+    name_en: str
+    donor: int | None = Field(description="Id of the donor organisation")
+    partner: int | None = Field(description="Id of the implementing partner organisation")
+    start: dt.date
+    end: dt.date | None
+    municipalities: list[str] = Field(description="SOATE codes of its municipalities")
+
+    @staticmethod
+    def resolve_donor(obj: Programme) -> int | None:
+        return obj.donor_id
+
+    @staticmethod
+    def resolve_partner(obj: Programme) -> int | None:
+        return obj.partner_id
+
+    @staticmethod
+    def resolve_municipalities(obj: Programme) -> list[str]:
+        return sorted(unit.code for unit in obj.municipalities.all())

@@ -110,3 +110,17 @@ def test_programmes_are_kept_in_the_admin_with_an_audit(client_as) -> None:  # t
     admin = client_as("admin")
     assert admin.get("/admin/orgs/programme/").status_code == 200
     assert User.objects.filter(username="admin").exists()
+
+
+def test_every_signed_in_user_reads_the_programmes_through_the_api(client_as) -> None:  # type: ignore[no-untyped-def]
+    programme = Programme.objects.get()
+    response = client_as("police.karakol").get("/api/v1/programmes")
+    assert response.status_code == 200
+    [item] = response.json()["items"]
+    assert item["id"] == programme.pk
+    assert item["donor"] == programme.donor_id
+    assert len(item["municipalities"]) == 10 and JETI_OGUZ in item["municipalities"]
+
+
+def test_the_programmes_api_wants_a_signed_in_user(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/api/v1/programmes").status_code == 401
