@@ -13,7 +13,7 @@ configuration and the API are built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,8 @@ class DashboardPanel:
     """A panel of the home dashboard: a template and a dotted path to its context function.
 
     The function gets ``(user, units)`` (the municipalities the dashboard shows) and returns the
-    template's context, or ``None`` to leave the panel out.
+    template's context, or ``None`` to leave the panel out. A panel with ``query`` set also gets
+    the page's query parameters as ``query=`` (a table sorted by ``?sort=``).
     """
 
     template: str
@@ -56,6 +57,7 @@ class DashboardPanel:
     resource: Resource
     action: Action = Action.AGGREGATE
     order: int = 100
+    query: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,10 @@ def navigation_for(
 
 
 def _panels_for(
-    user: User | AnonymousUser | None, panels: list[DashboardPanel], subject: Any
+    user: User | AnonymousUser | None,
+    panels: list[DashboardPanel],
+    subject: Any,
+    query: Mapping[str, str] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     from kenesh.core.scope import allowed_anywhere
 
@@ -146,17 +151,23 @@ def _panels_for(
         if not allowed_anywhere(user, panel.action, panel.resource):
             continue
         context_of: Callable[..., dict[str, Any] | None] = resolve(panel.context)
-        context = context_of(user, subject)
+        if panel.query:
+            context = context_of(user, subject, query=query if query is not None else {})
+        else:
+            context = context_of(user, subject)
         if context is not None:
             shown.append((panel.template, context))
     return shown
 
 
 def dashboard_panels_for(
-    user: User | AnonymousUser | None, units: list[Any]
+    user: User | AnonymousUser | None,
+    units: list[Any],
+    query: Mapping[str, str] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    """The dashboard panels the user may see: ``[(template, context)]`` in order."""
-    return _panels_for(user, [p for module in modules() for p in module.panels], units)
+    """The dashboard panels the user may see: ``[(template, context)]`` in order; ``query``
+    is the page's query parameters, for the panels that ask for them."""
+    return _panels_for(user, [p for module in modules() for p in module.panels], units, query)
 
 
 def unit_panels_for(

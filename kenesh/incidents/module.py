@@ -47,12 +47,29 @@ module = register(
                 order=53,
             ),
         ),
+        # The first screens (kenesh.incidents.dashboard): the police's register panel for
+        # whoever may register incidents, a municipality at a glance on a dashboard of one
+        # municipality, the programme's municipalities side by side on a coordinator's.
         panels=(
             DashboardPanel(
-                template="incidents/_dashboard_panel.html",
-                context="kenesh.incidents.selectors.dashboard_panel",
+                template="incidents/_dashboard_police.html",
+                context="kenesh.incidents.dashboard.police_panel",
                 resource=Resource.INCIDENTS,
-                order=40,
+                action=Action.WRITE,
+                order=10,
+            ),
+            DashboardPanel(
+                template="incidents/_dashboard_municipality.html",
+                context="kenesh.incidents.dashboard.municipality_panel",
+                resource=Resource.INCIDENTS,
+                order=20,
+            ),
+            DashboardPanel(
+                template="incidents/_dashboard_programme.html",
+                context="kenesh.incidents.dashboard.programme_panel",
+                resource=Resource.INCIDENTS,
+                order=20,
+                query=True,
             ),
         ),
         urls=(("", "kenesh.incidents.urls"),),
@@ -67,6 +84,9 @@ module = register(
         ),
         demo_loader="kenesh.incidents.demo.demo_module_load",
         import_kinds=("kenesh.incidents.imports.spec.IMPORT_KIND",),
-        exports=("kenesh.incidents.register.exports.EXPORT",),
+        exports=(
+            "kenesh.incidents.register.exports.EXPORT",
+            "kenesh.incidents.dashboard.PROGRAMME_EXPORT",
+        ),
     )
 )

@@ -71,21 +71,3 @@ def incident_units(*, user: AnyUser) -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(pk__in=readable, level=Level.MUNICIPALITY).order_by(
         "name_ru", "code"
     )
-
-
-def dashboard_panel(user: AnyUser, units: list[AdministrativeUnit]) -> dict[str, object] | None:
-    """The dashboard's incident panel: incidents of the twelve months up to the last one
-    recorded in the municipalities the dashboard shows (a register whose entry lags shows its
-    latest year, not an empty one). Counts over a year and a municipality or more, which every
-    role with aggregates may see."""
-    from kenesh.core.periods import add_months
-
-    if not units:
-        return None
-    incidents = incidents_for(user=user, action=Action.AGGREGATE).filter(unit__in=units)
-    _first, last = recorded_span(user=user, units=units)
-    if last is None:
-        return {"count": 0, "since": None, "until": None}
-    since = add_months(last, -12) + dt.timedelta(days=1)
-    count = incidents.filter(occurred_on__gte=since, occurred_on__lte=last).count()
-    return {"count": count, "since": since, "until": last}

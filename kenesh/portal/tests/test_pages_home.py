@@ -175,23 +175,3 @@ def test_healthz_answers_without_login_and_is_never_cached() -> None:
 
 def test_healthz_accepts_only_get() -> None:
     assert Client().post("/healthz").status_code == 405
-
-
-def test_the_incident_panel_counts_the_last_twelve_months_of_records(client_as: ClientAs) -> None:
-    import datetime as dt
-
-    from django.db.models import Max
-
-    from kenesh.core.periods import add_months
-    from kenesh.incidents.models import Incident
-
-    unit = AdministrativeUnit.objects.get(code=JETI_OGUZ)
-    incidents = Incident.objects.filter(unit=unit)
-    last = incidents.aggregate(last=Max("occurred_on"))["last"]
-    since = add_months(last, -12) + dt.timedelta(days=1)
-    expected = incidents.filter(occurred_on__range=(since, last)).count()
-    assert expected > 0
-    html = client_as("civil.jetioguz").get("/").content.decode()
-    count = re.search(r'data-testid="panel-incidents-count">([^<]+)<', html)
-    assert count is not None
-    assert int(re.sub(r"\D", "", count.group(1))) == expected

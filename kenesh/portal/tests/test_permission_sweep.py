@@ -167,6 +167,7 @@ SAMPLES: dict[str, Sample] = {
     "incidents:import:rejects": Sample(lambda p: {"job_id": p.import_job().pk}),
     "incidents:import:report": Sample(lambda p: {"job_id": p.import_job().pk}),
     "incidents:import:template": Sample(lambda p: {"fmt": "csv"}, names_object=False),
+    "dashboard-programme-export": Sample(lambda p: {"fmt": "csv"}, names_object=False),
     # API operations
     "api:my_token_revoke": Sample(lambda p: {"prefix": "kn_abcdefghi"}, names_object=False),
     "api:unit_detail": Sample(_unit),
