@@ -3,7 +3,7 @@
 from ninja import NinjaAPI
 
 from kenesh.accounts.authentication import authentication
-from kenesh.core.api import RequestParser, install_error_handlers
+from kenesh.core.api import RequestParser, UnicodeJSONRenderer, install_error_handlers
 from kenesh.core.modules import mount_api
 
 api = NinjaAPI(
@@ -17,6 +17,7 @@ api = NinjaAPI(
     ),
     auth=authentication(),
     parser=RequestParser(),
+    renderer=UnicodeJSONRenderer(),
     urls_namespace="api",
 )
 install_error_handlers(api)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar, get_args
 
 from django.core import signals
 from django.core.exceptions import (
@@ -20,9 +20,11 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
 from ninja.schema import DjangoGetter
 from pydantic import (
     AfterValidator,
@@ -37,9 +39,11 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core.core_schema import ErrorType
 
 from kenesh.core.dates import EARLIEST_DATE, ISO_DATE_MESSAGE, earliest_date_message
 from kenesh.core.db import BUSY_RETRY_AFTER_S, busy_message, is_database_busy
+from kenesh.core.formats import format_number
 from kenesh.core.services import Conflict
 
 T = TypeVar("T")
@@ -82,7 +86,7 @@ class InputSchema(Schema):
         # Schema's own validator runs first and wraps the input in a DjangoGetter.
         raw = data._obj if isinstance(data, DjangoGetter) else data
         if not isinstance(raw, dict | BaseModel):
-            raise PydanticCustomError("model_type", "Input should be a JSON object")
+            raise PydanticCustomError("model_type", str(_("Give a JSON object.")))
         return data
 
 
@@ -215,11 +219,151 @@ def responses(ok: Any, status: int = 200, *, conflict: bool = False) -> dict[int
     return {status: ok, **ERRORS, **({409: ErrorOut} if conflict else {})}
 
 
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON as UTF-8 text, not ``\\u`` escapes: a name in Kyrgyz or Russian reads as itself in
+    a terminal (``curl``), a log or a browser. The content type says ``charset=utf-8``."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
+#: pydantic's own error types, whose English messages are replaced by the ones below.
+PYDANTIC_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+# What each of pydantic's error types says, in the request's language (gettext). Where Django's
+# forms say the same thing their words are used (and their translations in ky and ru with
+# them); ``%(limit_value)s`` is the bound from pydantic's context (``ctx``) of that type.
+# ``type`` and ``loc`` stay as pydantic gives them, for programs.
+_REQUIRED = gettext_lazy("This field is required.")
+_WHOLE_NUMBER = gettext_lazy("Enter a whole number.")
+_NUMBER = gettext_lazy("Enter a number.")
+_JSON_OBJECT = gettext_lazy("Give a JSON object.")
+_LIST = gettext_lazy("Give a list.")
+_TEXT = gettext_lazy("Give a text value.")
+_TRUE_OR_FALSE = gettext_lazy("Give true or false.")
+_TIME = gettext_lazy("Enter a valid time.")
+_DATETIME = gettext_lazy("Enter a valid date/time.")
+_URL = gettext_lazy("Enter a valid URL.")
+_UUID = gettext_lazy("Enter a valid UUID.")
+_CHOICE = gettext_lazy("Give one of: %(expected)s.")
+_MESSAGES: dict[str, Any] = {
+    "missing": _REQUIRED,
+    "extra_forbidden": gettext_lazy("This field is not known here; check its name."),
+    "json_invalid": gettext_lazy("Enter a valid JSON."),
+    "json_type": gettext_lazy("Enter a valid JSON."),
+    "model_type": _JSON_OBJECT,
+    "model_attributes_type": _JSON_OBJECT,
+    "dict_type": _JSON_OBJECT,
+    "list_type": _LIST,
+    "tuple_type": _LIST,
+    "set_type": _LIST,
+    "iterable_type": _LIST,
+    "string_type": _TEXT,
+    "string_unicode": _TEXT,
+    "string_pattern_mismatch": gettext_lazy("The text does not have the expected form."),
+    "bool_type": _TRUE_OR_FALSE,
+    "bool_parsing": _TRUE_OR_FALSE,
+    "int_type": _WHOLE_NUMBER,
+    "int_parsing": _WHOLE_NUMBER,
+    "int_from_float": _WHOLE_NUMBER,
+    "int_parsing_size": gettext_lazy("The number is too large."),
+    "float_type": _NUMBER,
+    "float_parsing": _NUMBER,
+    "decimal_type": _NUMBER,
+    "decimal_parsing": _NUMBER,
+    "finite_number": _NUMBER,
+    "greater_than": gettext_lazy("Ensure this value is greater than %(limit_value)s."),
+    "greater_than_equal": gettext_lazy(
+        "Ensure this value is greater than or equal to %(limit_value)s."
+    ),
+    "less_than": gettext_lazy("Ensure this value is less than %(limit_value)s."),
+    "less_than_equal": gettext_lazy("Ensure this value is less than or equal to %(limit_value)s."),
+    "multiple_of": gettext_lazy("Ensure this value is a multiple of step size %(limit_value)s."),
+    "literal_error": _CHOICE,
+    "enum": _CHOICE,
+    "date_type": ISO_DATE_MESSAGE,
+    "date_parsing": ISO_DATE_MESSAGE,
+    "date_from_datetime_parsing": ISO_DATE_MESSAGE,
+    "date_from_datetime_inexact": ISO_DATE_MESSAGE,
+    "time_type": _TIME,
+    "time_parsing": _TIME,
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "datetime_object_invalid": _DATETIME,
+    "uuid_type": _UUID,
+    "uuid_parsing": _UUID,
+    "url_type": _URL,
+    "url_parsing": _URL,
+    "url_scheme": _URL,
+    "url_syntax_violation": _URL,
+}
+# The context value that is the bound in the messages above.
+_LIMITS = ("gt", "ge", "lt", "le", "multiple_of")
+
+
+def _context_number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number(value, grouping=False)
+    return str(value)
+
+
+def _length_message(kind: str, ctx: dict[str, Any]) -> str | None:
+    """The plural-sensitive messages: a text or a list too short or too long."""
+    if kind in {"string_too_short", "too_short"} and "min_length" in ctx:
+        n = int(ctx["min_length"])
+        if kind == "string_too_short":
+            return ngettext(
+                "Give at least %(n)d character.", "Give at least %(n)d characters.", n
+            ) % {"n": n}
+        return ngettext("Give at least %(n)d item.", "Give at least %(n)d items.", n) % {"n": n}
+    if kind in {"string_too_long", "too_long"} and "max_length" in ctx:
+        n = int(ctx["max_length"])
+        if kind == "string_too_long":
+            return ngettext(
+                "Give at most %(n)d character.", "Give at most %(n)d characters.", n
+            ) % {"n": n}
+        return ngettext("Give at most %(n)d item.", "Give at most %(n)d items.", n) % {"n": n}
+    return None
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """The message of one validation error in the active language.
+
+    pydantic's own types are worded by :data:`_MESSAGES` (a type without an entry gets a general
+    sentence); a ``value_error`` carries the text of the ``ValueError`` a Kenesh validator raised,
+    already in the reader's language; Kenesh's own types (``PydanticCustomError``) keep theirs.
+    """
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    if kind == "value_error" and "error" in ctx:
+        return str(ctx["error"])
+    if kind == "assertion_error" and "error" in ctx:
+        return str(ctx["error"])
+    length = _length_message(kind, ctx)
+    if length is not None:
+        return length
+    if kind in _MESSAGES:
+        template = str(_MESSAGES[kind])
+        values = {name: _context_number(value) for name, value in ctx.items()}
+        limit = next((values[name] for name in _LIMITS if name in values), None)
+        if limit is not None:
+            values["limit_value"] = limit
+        try:
+            return template % values if "%(" in template else template
+        except (KeyError, TypeError, ValueError):  # a context without the expected values
+            return _("Enter a valid value.")
+    if kind in PYDANTIC_ERROR_TYPES:
+        return _("Enter a valid value.")
+    return str(error.get("msg", ""))
+
+
 def _plain_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "loc": [part if isinstance(part, int) else str(part) for part in error.get("loc", [])],
-            "msg": str(error.get("msg", "")),
+            "msg": error_message(error),
             "type": str(error.get("type", "")),
         }
         for error in errors
@@ -275,7 +419,11 @@ def install_error_handlers(api: NinjaAPI) -> None:
             # django-ninja's 400 is a body it cannot parse: bad input like any other (422).
             if isinstance(exc.__cause__, NulCharacterError):
                 return unreadable_body(request, str(exc.__cause__), "string_nul")
+            if str(exc).startswith("Cannot parse request body"):  # django-ninja's English
+                return unreadable_body(request, _("Enter a valid JSON."), "json_invalid")
             return unreadable_body(request, str(exc))
+        if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # django-ninja's English
+            return error(request, 403, _("You do not have permission to do this."))
         return error(request, exc.status_code, str(exc))
 
     def on_unreadable_request(request: HttpRequest, exc: Any) -> HttpResponse:

@@ -90,7 +90,13 @@ def api_error(
     status: int, detail: str, errors: Sequence[Mapping[str, object]] = ()
 ) -> JsonResponse:
     """An answer in the API's error shape, ``{"detail": ..., "errors": [...]}``."""
-    return JsonResponse({"detail": detail, "errors": list(errors)}, status=status)
+    return JsonResponse(
+        {"detail": detail, "errors": list(errors)},
+        status=status,
+        # As the API's own answers (kenesh.core.api.UnicodeJSONRenderer): UTF-8, unescaped.
+        content_type="application/json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def _is_json(response: HttpResponseBase) -> bool:

@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from kenesh.core.access import PUBLIC, access
+from kenesh.core.middleware import api_error
 
 
 @access(PUBLIC)
@@ -32,4 +33,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # nothing happens here; a session PATCH must get the JSON 404, not a CSRF page
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown addresses under /api/ answer in the API's error shape, not with an HTML page."""
-    return JsonResponse({"detail": _("Not found."), "errors": []}, status=404)
+    return api_error(404, _("Not found."))
