@@ -68,6 +68,49 @@
     return [(ring[0][1] + ring[2][1]) / 2, (ring[0][0] + ring[2][0]) / 2];
   }
 
+  // The significant cells grouped into areas (cells of one sign touching at an edge or a
+  // corner, as Gi*'s neighbourhood does); of each area, the cell with the most incidents (then
+  // the highest class, then the largest |z|).
+  function areaLeaders(significant) {
+    var byKey = {};
+    significant.forEach(function (f) { byKey[f.properties.row + ":" + f.properties.col] = f; });
+    var seen = {};
+    var leaders = [];
+    function strength(f) {
+      var p = f.properties;
+      return [p.count === null ? 2.5 : p.count, Math.abs(p["class"]), Math.abs(p.gi_z || 0)];
+    }
+    function stronger(a, b) {
+      var x = strength(a), y = strength(b);
+      for (var i = 0; i < x.length; i++) { if (x[i] !== y[i]) { return x[i] > y[i]; } }
+      return false;
+    }
+    significant.forEach(function (start) {
+      var key = start.properties.row + ":" + start.properties.col;
+      if (seen[key]) { return; }
+      var sign = start.properties["class"] > 0;
+      var stack = [start];
+      var best = start;
+      seen[key] = true;
+      while (stack.length) {
+        var f = stack.pop();
+        if (stronger(f, best)) { best = f; }
+        for (var dr = -1; dr <= 1; dr++) {
+          for (var dc = -1; dc <= 1; dc++) {
+            var next = byKey[(f.properties.row + dr) + ":" + (f.properties.col + dc)];
+            var nextKey = (f.properties.row + dr) + ":" + (f.properties.col + dc);
+            if (next && !seen[nextKey] && (next.properties["class"] > 0) === sign) {
+              seen[nextKey] = true;
+              stack.push(next);
+            }
+          }
+        }
+      }
+      leaders.push(best);
+    });
+    return leaders;
+  }
+
   function drawBasemap(map, element, collection) {
     var synthetic = false;
     var layer = L.geoJSON(collection, {
@@ -139,8 +182,9 @@
     });
     var cells = collection.features.filter(function (f) { return f.properties.kind === "cell"; });
     var significant = cells.filter(function (f) { return f.properties["class"] !== 0; });
-    // Circles on the significant cells, shown while the cells themselves are too small.
-    var spots = L.layerGroup(significant.map(function (feature) {
+    // One circle per hot (or cold) area, on its strongest cell, shown while the cells
+    // themselves are too small to see and tap; one per cell would bury the map in circles.
+    var spots = L.layerGroup(areaLeaders(significant).map(function (feature) {
       var marker = L.circleMarker(centreOf(feature), {
         pane: "spots", radius: MIN_CELL_PX / 2, color: "#212529", weight: 2,
         fillColor: COLOURS[String(feature.properties["class"])], fillOpacity: 0.9,
@@ -155,7 +199,7 @@
       var small = size < MIN_CELL_PX;
       if (small && !map.hasLayer(spots)) { spots.addTo(map); }
       if (!small && map.hasLayer(spots)) { map.removeLayer(spots); }
-      element.dataset.spots = small ? String(significant.length) : "0";
+      element.dataset.spots = small ? String(spots.getLayers().length) : "0";
     }
     // The user's municipality as a whole on first load: its outline and every cell.
     var bounds = layer.getBounds();
