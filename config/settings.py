@@ -117,6 +117,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kenesh.accounts.middleware.AccountLanguage",  # a signed-in user's language, on any browser
     "kenesh.core.middleware.NoStoreWhenSignedIn",  # Cache-Control: no-store for signed-in users
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -22,6 +22,7 @@ class RoleAssignmentInline(admin.TabularInline):
 class KeneshUserAdmin(AuditedAdmin, UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "first_name", "last_name", "is_active", "is_staff", "is_demo"]
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Preferences"), {"fields": ["language"]}))
 
 
 @admin.register(ApiToken)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from kenesh.accounts.models import SecurityEventKind, User
 from kenesh.accounts.services import security_event_record
@@ -14,6 +16,8 @@ from kenesh.accounts.signals import RECORDED
 
 logger = logging.getLogger(__name__)
 
+API_PREFIX = "/api/"
+LANGUAGE_CODES = frozenset(code for code, _ in settings.LANGUAGES)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REFUSED = frozenset({401, 403, 404})
 
@@ -58,3 +62,54 @@ class SecurityTrail:
             logger.exception(
                 "Security log: refused %s %s not recorded", request.method, request.path
             )
+
+
+class AccountLanguage:
+    """The language a signed-in user chose, kept on their account (``User.language``).
+
+    A choice made with the language switch (the view that sets the language cookie) is saved
+    on the account; on every page the user opens while signed in, on any browser, the account's
+    language is the one spoken, and the browser's cookie is set to it (from the login answer
+    on), so a second phone does not fall back to its own language. The API is left to
+    Accept-Language and the cookie, as documented for programs. Placed after the authentication
+    middleware, which it reads, and after LocaleMiddleware, whose choice it overrides.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = self._account_language(request)
+        if chosen and not request.path.startswith(API_PREFIX):
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return response
+        cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+        if cookie is not None and cookie.value in LANGUAGE_CODES:
+            # The language switch answered: remember the choice on the account.
+            if cookie.value != user.language:
+                User.objects.filter(pk=user.pk).update(language=cookie.value)
+                user.language = cookie.value
+        elif user.language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != user.language:
+            # Signed in (this answer may be the login's): this browser speaks the account's.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+        return response
+
+    @staticmethod
+    def _account_language(request: HttpRequest) -> str:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        return user.language if user.language in LANGUAGE_CODES else ""

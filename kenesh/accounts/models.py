@@ -31,9 +31,27 @@ class User(AbstractUser):
         help_text=_("Created by the demo loader; production data never has these."),
     )
 
+    # The language the user last chose with the language switch, on any browser: applied to
+    # every page they open while signed in (kenesh.accounts.middleware.AccountLanguage), so a
+    # second phone speaks it from the login on. Empty: the browser's language.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language of the pages; empty for the browser's language."),
+    )
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=["", *(code for code, _ in settings.LANGUAGES)]),
+                name="%(app_label)s_%(class)s_language_valid",
+            ),
+        ]
 
     def set_unusable_password(self) -> None:
         """Turning password login off counts as a password change: the user's API tokens are
