@@ -100,7 +100,9 @@ def test_a_cell_on_the_sheets_last_row_is_refused_by_the_row_limit(
     nothing_written: None,
 ) -> None:
     reason = only_error(run(last_row_xlsx()))
-    assert reason.startswith("The file has more than 1,000,000 rows")
+    assert reason.startswith(
+        "The file has more than 1\u202f000\u202f000 rows"
+    )  # kenesh.core.formats
     assert "Nothing was written" in reason
 
 

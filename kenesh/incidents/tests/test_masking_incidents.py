@@ -20,7 +20,7 @@ from kenesh.incidents.tests.masking_support import SENTINELS, sensitive_incident
 
 pytestmark = pytest.mark.django_db
 
-SHOWN_LATITUDE = "42.34568"  # the sentinel latitude as the page rounds it
+SHOWN_LATITUDE = "42,34568"  # the sentinel latitude as the (Kyrgyz) page rounds it
 
 
 def client_of(role: Role, unit: Any) -> Client:
