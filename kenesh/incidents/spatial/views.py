@@ -51,7 +51,7 @@ def _map_extent(result: spatial.HotspotMap) -> Extent:
     """The extent under the map: the cells and the unit's outline, with a margin, at most
     :data:`MAX_SIDE_DEGREES` a side (around its centre)."""
     rings = [cell.ring for cell in result.cells]
-    vertices = boundary_vertices([unit.boundary for unit in result.boundaries])
+    vertices = boundary_vertices([unit.boundary or {} for unit in result.boundaries])
     points = [point for ring in rings for point in ring] + vertices.tolist()
     longitudes = [point[0] for point in points]
     latitudes = [point[1] for point in points]

@@ -35,7 +35,7 @@ KOCHKOR_BBOX = "75.6,42.1,75.95,42.35"
 def kochkor_police() -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     unit = AdministrativeUnit.objects.get(code=KOCHKOR)
-    client.force_login(UserFactory(role=Role.POLICE_OFFICER, unit=unit))
+    client.force_login(UserFactory.create(role=Role.POLICE_OFFICER, unit=unit))
     return client
 
 
@@ -109,10 +109,10 @@ def test_every_role_reads_the_basemap_reference_data_and_a_user_without_one_does
 ) -> None:
     for role in Role:
         client = Client()
-        client.force_login(UserFactory(role=role))
+        client.force_login(UserFactory.create(role=role))
         assert client.get(BASEMAP, {"bbox": KOCHKOR_BBOX}).status_code == 200, role
     client = Client()
-    client.force_login(UserFactory(role=None))
+    client.force_login(UserFactory.create(role=None))
     assert client.get(BASEMAP, {"bbox": KOCHKOR_BBOX}).status_code == 403
 
 
@@ -140,7 +140,7 @@ def test_the_table_names_cells_by_their_nearest_settlement_with_coordinates_besi
         HOTSPOTS,
         {
             "unit": KOCHKOR,
-            "cell_m": 500,
+            "cell_m": "500",
             "category": "livestock_theft",
             "date_from": "2023-07-01",
             "date_to": "2023-07-31",
@@ -207,7 +207,7 @@ def test_the_geojson_carries_the_cells_texts_in_the_request_language(client_as: 
             "/api/v1/analytics/hotspots",
             {
                 "unit": KOCHKOR,
-                "cell_m": 500,
+                "cell_m": "500",
                 "category": "livestock_theft",
                 "from": "2023-07-01",
                 "to": "2023-07-31",
