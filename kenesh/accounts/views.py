@@ -15,7 +15,13 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from kenesh.accounts.forms import TokenCreateForm
 from kenesh.accounts.models import ApiToken, TokenRevocation
-from kenesh.accounts.selectors import acting_user, audit_entries, audit_object_types, token_list
+from kenesh.accounts.selectors import (
+    acting_user,
+    audit_entries,
+    audit_object_types,
+    audit_rows,
+    token_list,
+)
 from kenesh.accounts.services import token_create, token_revoke
 from kenesh.core.access import AUTHENTICATED, access, requires
 from kenesh.core.models import AuditAction
@@ -51,8 +57,10 @@ def audit_log_page(request: HttpRequest) -> HttpResponse:
         "date_from": _date(request.GET.get("date_from", "")),
         "date_to": _date(request.GET.get("date_to", "")),
     }
+    page_obj = paginate_page(request, audit_entries(**filters))
     context = {
-        "page_obj": paginate_page(request, audit_entries(**filters)),
+        "page_obj": page_obj,
+        "audit_rows": audit_rows(page_obj),
         "query": query_without_page(request),
         "filters": filters,
         "actions": AuditAction.choices,
