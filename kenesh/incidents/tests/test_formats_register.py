@@ -4,7 +4,9 @@ never two decimal separators in one row."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from collections.abc import Callable
 
@@ -82,3 +84,19 @@ def test_the_evaluation_reading_gives_its_estimate_and_interval_with_one_separat
     assert len(numbers) >= 7, reading  # four rates, the ratio and its interval's two limits
     assert all(decimal in number for number in numbers), reading
     assert not re.search(rf"\d{re.escape(other)}\d{{1,2}}(?!\d)", reading)
+
+
+@pytest.mark.parametrize("language", ["ky", "ru", "en"])
+def test_the_csv_download_keeps_iso_dates_and_a_decimal_point_in_every_language(
+    client_as: ClientAs, located_incident: Incident, language: str
+) -> None:
+    client = in_language(client_as("police.jetioguz"), language)
+    response = client.get(
+        "/api/v1/incidents/export/csv", {"from": "2025-12-02", "to": "2025-12-02"}
+    )
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+
+    row = list(csv.reader(io.StringIO(text)))[1]
+    assert "2025-12-02" in row and "02.12.2025" not in text
+    assert "42.337251" in row and "78.224" in row
