@@ -9,7 +9,9 @@ from pydantic import Field
 
 
 class BasemapQuery(Schema):
+    # Optional for the schema, required by the operation: permission is checked first.
     bbox: str = Field(
+        "",
         max_length=100,
         description="west,south,east,north in degrees (longitude, latitude), at most 3° a side",
     )
