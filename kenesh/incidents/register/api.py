@@ -124,8 +124,10 @@ def incidents_export(
     response=responses(IncidentOut, 201, conflict=True),
     summary="Register an incident",
     description=(
-        "409 when the municipality already has an incident with this external_ref (also when "
-        "it was registered by a request at the same moment)."
+        "external_ref, the police registration journal number, is required: it is the key "
+        "imports use, so an incident registered here and listed again in a sheet is reported by "
+        "the import as already registered. 409 when the municipality already has an incident "
+        "with this external_ref (also when it was registered by a request at the same moment)."
     ),
 )
 @api_access(requires(Resource.INCIDENTS, Action.WRITE))
@@ -152,7 +154,8 @@ def incident_detail(request: HttpRequest, incident_id: int) -> Incident:
     summary="Change an incident",
     description=(
         "Fields left out stay as they are; null only for settlement, occurred_at, latitude "
-        "and longitude (elsewhere 422). 409 when the new external_ref is another incident's."
+        "and longitude (elsewhere 422). external_ref cannot be emptied. 409 when the new "
+        "external_ref is another incident's."
     ),
 )
 @api_access(requires(Resource.INCIDENTS, Action.WRITE))

@@ -1,5 +1,7 @@
-"""Forms of the incident register: the list filter and the incident itself, with the counts of
-victims and offenders as a grid of small number inputs."""
+"""Forms of the incident register: the list filter and the incident itself, built for quick entry
+on a phone: the counts of victims and offenders as one row per age band (female, male, sex
+unknown), report date today, the user's municipality chosen, coordinates with a decimal comma or
+point, and the external reference the imports key on."""
 
 from __future__ import annotations
 
@@ -7,11 +9,13 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.forms import BootstrapFormMixin
 from kenesh.core.masking import hidden_fields
 from kenesh.core.permissions import Action, Resource
+from kenesh.geo.geometry import KYRGYZSTAN_BOUNDS
 from kenesh.geo.models import AdministrativeUnit, Level
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter
@@ -22,6 +26,7 @@ from kenesh.incidents.models import (
     PERSON_SEXES,
     Incident,
     Status,
+    local_today,
 )
 from kenesh.incidents.selectors import incident_units
 
@@ -112,23 +117,92 @@ def writable_units(user: Any) -> Any:
     return AdministrativeUnit.objects.where_allowed(user, Action.WRITE, Resource.INCIDENTS)
 
 
+class CoordinateField(forms.FloatField):
+    """Decimal degrees typed with a decimal point or a decimal comma, in every language: "42,3"
+    is 42.3 (Django's localised parsing would read the comma as a thousands separator in English
+    and make it 423). Rendered with a point, which every language reads back."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, axis: str, **kwargs: Any) -> None:
+        self.axis = axis
+        kwargs.setdefault("localize", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value: Any) -> float | None:
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "").replace("\u00a0", "")
+            if value.count(",") == 1 and "." not in value:
+                value = value.replace(",", ".")
+        return super().to_python(value)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        bounds = KYRGYZSTAN_BOUNDS
+        low, high = (
+            (bounds["south"], bounds["north"])
+            if self.axis == "latitude"
+            else (bounds["west"], bounds["east"])
+        )
+        if not low <= value <= high:
+            message = (
+                _(
+                    "A latitude in Kyrgyzstan lies between %(low)s and %(high)s degrees north, "
+                    "not %(value)s. Type decimal degrees, such as 42.337."
+                )
+                if self.axis == "latitude"
+                else _(
+                    "A longitude in Kyrgyzstan lies between %(low)s and %(high)s degrees east, "
+                    "not %(value)s. Type decimal degrees, such as 78.224."
+                )
+            )
+            raise forms.ValidationError(
+                message,
+                code="outside_kyrgyzstan",
+                params={
+                    "low": formats.number_format(low),
+                    "high": formats.number_format(high),
+                    "value": formats.number_format(int(value) if value.is_integer() else value),
+                },
+            )
+
+
+EXTERNAL_REF_HELP = _(
+    "The number of this report in the police registration journal, as written there (for "
+    "example 2024-001). Required and unique in the municipality: imports recognise incidents by "
+    "it, so a sheet that lists the same number later reports the incident as already "
+    "registered instead of adding it twice."
+)
+
+
 class IncidentForm(BootstrapFormMixin, forms.ModelForm):
-    """Register or change an incident; counts left empty are 0."""
+    """Register or change an incident; counts left empty are 0.
+
+    A new incident needs its external reference (the police registration journal number), the
+    key imports use: see :data:`EXTERNAL_REF_HELP` and docs/user-guide.md.
+    """
 
     unit = UnitChoiceField(queryset=AdministrativeUnit.objects.none(), label=_("municipality"))
     settlement = UnitChoiceField(
         queryset=AdministrativeUnit.objects.none(), label=_("settlement"), required=False
     )
+    latitude = CoordinateField(axis="latitude", label=_("latitude"), required=False)
+    longitude = CoordinateField(axis="longitude", label=_("longitude"), required=False)
 
     class Meta:
         model = Incident
+        # In the order an officer reads them off the journal entry.
         fields = [
             "unit",
-            "settlement",
+            "external_ref",
             "iccs",
             "occurred_on",
             "occurred_at",
             "reported_on",
+            "settlement",
             "latitude",
             "longitude",
             "status",
@@ -136,7 +210,6 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             "context",
             "alcohol_or_drugs",
             "relationship",
-            "external_ref",
             "narrative",
             "reporter_name",
             "reporter_contact",
@@ -146,13 +219,19 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             "occurred_on": date_input(),
             "reported_on": date_input(),
             "occurred_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "latitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-            "longitude": forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
             "narrative": forms.Textarea(attrs={"rows": 4}),
         }
+        help_texts = {"external_ref": EXTERNAL_REF_HELP}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        reference = self.fields["external_ref"]
+        # Required for every new incident; an old one registered without it may stay so, but
+        # one that has it keeps it.
+        reference.required = not self.instance.pk or bool(self.instance.external_ref)
+        reference.widget.attrs.update({"autocomplete": "off", "spellcheck": "false"})
+        if not self.instance.pk and not self.is_bound:
+            self.fields["reported_on"].initial = local_today()
         writable = writable_units(user)
         units = writable.filter(level=Level.MUNICIPALITY)
         if self.instance.pk:
@@ -178,9 +257,10 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
             sex, band = _sex_and_band(rest)
             field.widget.attrs.update(
                 {
-                    "class": "form-control form-control-sm",
+                    "class": "form-control people-count",
                     "min": "0",
                     "inputmode": "numeric",
+                    "placeholder": "0",
                     "aria-label": f"{ROLE_LABELS[role]}, {SEX_LABELS[sex]}, {BAND_LABELS[band]}",
                 }
             )
@@ -190,6 +270,11 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
         for name in PEOPLE_FIELDS:
             if name in cleaned and cleaned[name] is None:
                 cleaned[name] = 0
+        if {"latitude", "longitude"} & set(self.errors):
+            # One coordinate was refused with its reason: the model's "give both" would only
+            # repeat it, so the point is left out of the model's checks altogether.
+            for name in ("latitude", "longitude"):
+                cleaned.pop(name, None)
         return cleaned
 
     @property
@@ -197,21 +282,52 @@ class IncidentForm(BootstrapFormMixin, forms.ModelForm):
         return [self[name] for name in self.fields if name not in PEOPLE_FIELDS]
 
     @property
-    def people_grid(self) -> list[dict[str, Any]]:
-        """Victims and offenders: a row per sex, a number input per age band."""
-        return [
-            {
-                "role": ROLE_LABELS[role],
-                "rows": [
-                    {
-                        "sex": SEX_LABELS[sex],
-                        "fields": [self[f"{role}_{sex}_{band}"] for band in AGE_BANDS],
-                    }
-                    for sex in PERSON_SEXES
-                ],
-            }
-            for role in PEOPLE_ROLES
-        ]
+    def entry_layout(self) -> list[tuple[str, Any]]:
+        """The fields in order as ("field", bound field), with latitude and longitude as one
+        ("location", [latitude, longitude]) item where the latitude is (they are side by side,
+        with the "use my location" button)."""
+        layout: list[tuple[str, Any]] = []
+        for field in self.main_fields:
+            if field.name == "latitude" and "longitude" in self.fields:
+                layout.append(("location", [field, self["longitude"]]))
+            elif field.name != "longitude" or "latitude" not in self.fields:
+                layout.append(("field", field))
+        return layout
+
+    @property
+    def sex_labels(self) -> list[Any]:
+        return [SEX_LABELS[sex] for sex in PERSON_SEXES]
+
+    @property
+    def people_sections(self) -> list[dict[str, Any]]:
+        """Victims and offenders, each a section of one row per age band with a count per sex
+        (three number inputs side by side fit a 360 px phone). A section opens by itself when
+        it holds counts or errors."""
+        sections = []
+        for role in PEOPLE_ROLES:
+            names = [f"{role}_{sex}_{band}" for band in AGE_BANDS for sex in PERSON_SEXES]
+            total = 0
+            for name in names:
+                value = str(self[name].value() or "").strip()
+                if value.isdigit():  # a count as typed; anything else is the field's error
+                    total += int(value)
+            errors = any(self[name].errors for name in names)
+            sections.append(
+                {
+                    "role": role,
+                    "label": ROLE_LABELS[role],
+                    "total": total,
+                    "open": bool(total) or errors,
+                    "rows": [
+                        {
+                            "band": BAND_LABELS[band],
+                            "fields": [self[f"{role}_{sex}_{band}"] for sex in PERSON_SEXES],
+                        }
+                        for band in AGE_BANDS
+                    ],
+                }
+            )
+        return sections
 
 
 def _sex_and_band(rest: str) -> tuple[str, str]:

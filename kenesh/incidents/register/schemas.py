@@ -8,7 +8,14 @@ from typing import Annotated, Any, ClassVar
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import BeforeValidator, Field, WithJsonSchema, create_model, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    create_model,
+    model_validator,
+)
 
 from kenesh.core.api import InputSchema, IsoDate, PatchSchema
 from kenesh.core.masking import MaskedSchema
@@ -63,6 +70,15 @@ TimeOfDay = Annotated[
     BeforeValidator(_time_of_day),
     WithJsonSchema({"type": "string", "pattern": TIME_OF_DAY, "description": "Local, HH:MM"}),
 ]
+
+
+EXTERNAL_REF_DESCRIPTION = (
+    "The number of the report in the police registration journal. Required and unique within "
+    "the municipality (409 when taken): imports recognise incidents by it, so a sheet listing "
+    "the same number later reports the incident as already registered instead of adding it twice."
+)
+# Surrounding spaces are dropped (as in the form and the import), and nothing is left empty.
+ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class IncidentOut(_PeopleOut):  # type: ignore[misc, valid-type]
@@ -162,7 +178,7 @@ class IncidentIn(_PeopleIn):  # type: ignore[misc, valid-type]
     narrative: str = Field("", max_length=NARRATIVE_LENGTH)
     reporter_name: str = Field("", max_length=200)
     reporter_contact: str = Field("", max_length=200)
-    external_ref: str = Field("", max_length=64, description="Unique within the municipality")
+    external_ref: ExternalRef = Field(description=EXTERNAL_REF_DESCRIPTION)
 
 
 class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
@@ -189,7 +205,7 @@ class IncidentPatch(_PeoplePatch):  # type: ignore[misc, valid-type]
     narrative: str | None = Field(None, max_length=NARRATIVE_LENGTH)
     reporter_name: str | None = Field(None, max_length=200)
     reporter_contact: str | None = Field(None, max_length=200)
-    external_ref: str | None = Field(None, max_length=64)
+    external_ref: ExternalRef | None = Field(None, description=EXTERNAL_REF_DESCRIPTION)
 
 
 class IncidentFilters(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -77,11 +78,18 @@ def incident_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/incident_detail.html", context)
 
 
+#: What "save and add another" carries to the next, empty form (as query parameters).
+KEPT_FOR_NEXT = ("unit", "occurred_on", "reported_on")
+ADD_ANOTHER = "another"
+
+
 @access(requires(Resource.INCIDENTS, Action.WRITE))
 @login_required
 def incident_create_page(request: HttpRequest) -> HttpResponse:
+    """Register an incident. "Save and add another" (``then=another``) returns to an empty form
+    with the municipality and dates of the one just saved, for a page of the journal."""
     require_anywhere(request.user, Action.WRITE, Resource.INCIDENTS)
-    form = IncidentForm(request.POST or None, user=request.user)
+    form = IncidentForm(request.POST or None, user=request.user, initial=_kept_for_next(request))
     if request.method == "POST" and form.is_valid():
         require_at(request.user, Action.WRITE, Resource.INCIDENTS, form.cleaned_data["unit"].path)
         try:
@@ -89,10 +97,39 @@ def incident_create_page(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            if request.POST.get("then") == ADD_ANOTHER:
+                messages.success(
+                    request,
+                    _("The incident %(ref)s was registered. Enter the next one.")
+                    % {"ref": incident.external_ref},
+                )
+                kept = {
+                    "unit": incident.unit_id,
+                    "occurred_on": incident.occurred_on.isoformat(),
+                    "reported_on": incident.reported_on.isoformat(),
+                }
+                return redirect(f"{reverse('incidents:create')}?{urlencode(kept)}")
             messages.success(request, _("The incident was registered."))
             return redirect("incidents:detail", pk=incident.pk)
     context = {"form": form, "bands": BAND_LABELS.values()}
     return render(request, "incidents/incident_form.html", context, status=form_status(form))
+
+
+def _kept_for_next(request: HttpRequest) -> dict[str, Any]:
+    """The municipality and dates "save and add another" passed on, those that are well formed
+    (the form's own choices and checks decide the rest)."""
+    if request.method != "GET":
+        return {}
+    kept: dict[str, Any] = {}
+    unit = request.GET.get("unit", "")
+    if unit.isdigit():
+        kept["unit"] = int(unit)
+    for name in ("occurred_on", "reported_on"):
+        try:
+            kept[name] = dt.date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            continue
+    return kept
 
 
 @access(requires(Resource.INCIDENTS, Action.WRITE))

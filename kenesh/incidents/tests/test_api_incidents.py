@@ -334,6 +334,7 @@ def test_counts_left_out_are_zero(client_as: Any) -> None:
         "iccs": "0501",
         "occurred_on": "2003-02-01",
         "reported_on": "2003-02-01",
+        "external_ref": "MIN-1",
     }
 
     response = send(client_as("police.jetioguz"), "post", INCIDENTS, minimal)

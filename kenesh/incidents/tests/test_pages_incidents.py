@@ -342,7 +342,7 @@ def test_the_register_form_offers_only_the_municipalities_the_officer_may_write_
     settlements = {unit.code for unit in form.fields["settlement"].queryset}
     assert JETI_OGUZ_VILLAGE in settlements
     assert YRDYK_VILLAGE not in settlements
-    assert len(form.people_grid) == 2
+    assert len(form.people_sections) == 2
 
 
 def test_a_good_post_registers_the_incident_and_audits_it(client_as: ClientAs) -> None:
@@ -366,7 +366,11 @@ def test_a_good_post_registers_the_incident_and_audits_it(client_as: ClientAs) -
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"latitude": "51.5", "longitude": "-0.12"}, "latitude", "does not lie in Kyrgyzstan"),
+        (
+            {"latitude": "51.5", "longitude": "-0.12"},
+            "latitude",
+            "A latitude in Kyrgyzstan lies between 39.1 and 43.35 degrees north, not 51.5.",
+        ),
         ({"reported_on": "2003-07-01"}, "reported_on", "reported before it occurred"),
         ({"settlement": YRDYK_VILLAGE}, "settlement", "Select a valid choice"),
         ({"iccs": "0999"}, "iccs", "Select a valid choice"),
