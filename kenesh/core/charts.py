@@ -2,9 +2,20 @@
 
 A chart is a string of SVG markup, safe to put straight into a page (``{{ chart }}``): the
 labels are escaped here. It scales to its container (``viewBox`` and ``width="100%"``), so one
-chart serves a phone and a desktop. Accessibility: the ``<svg>`` has ``role="img"`` and is
-labelled by its ``<title>`` and ``<desc>``; every point and bar carries its own ``<title>``
-("March 2024, livestock theft: 4"), which screen readers and a mouse hover both show; series
+chart serves a phone and a desktop. Text scales with it: a chart of viewBox width *W* with
+text of *F* units shows *F × container / W* pixels, so the widths and font sizes here are
+chosen to give at least 11 px in the 336 px a 360 px phone leaves a chart
+(:data:`MIN_SCREEN_PX`, checked by :func:`rendered_font_px` in the tests and by the browser
+tests); the pages cap a chart's width (``.kenesh-chart-figure`` in kenesh.css) so a desktop
+does not blow it up.
+
+Several categories over time are drawn as **small multiples** (:func:`small_multiples`): one
+small panel per category, on a shared or an own y scale, rather than nine crossing lines in
+one plot (Tufte, *Envisioning Information*, 1990, ch. 4).
+
+Accessibility: the ``<svg>`` has ``role="img"`` and is labelled by its ``<title>`` and
+``<desc>``; every point and bar carries its own ``<title>`` ("March 2024, livestock theft:
+4"), which screen readers and a mouse hover both show; series
 differ by colour (Okabe–Ito, safe for colour-blind readers) and by dash pattern, so they stay
 apart in greyscale print. Colours are presentation attributes, never ``style=""``, so the
 page's Content-Security-Policy (no inline style) holds.
@@ -35,8 +46,22 @@ PALETTE = (
     "#F0E442",
 )
 DASHES = ("", "6 3", "2 3", "8 3 2 3")
-FONT_SIZE = 13
+FONT_SIZE = 14
 MAX_X_LABELS = 12
+#: The viewBox width of a chart and of a small-multiples panel, and the panel's text size.
+CHART_WIDTH = 400
+PANEL_WIDTH = 320
+PANEL_FONT_SIZE = 12
+#: The narrowest width a chart is drawn at on a 360 px phone (the page's 12 px margins).
+MIN_SCREEN_PX = 336
+
+
+def rendered_font_px(
+    font_size: float, view_width: float, screen_px: float = MIN_SCREEN_PX
+) -> float:
+    """The pixel size text of ``font_size`` units shows at when a chart of viewBox width
+    ``view_width`` is drawn ``screen_px`` wide."""
+    return font_size * screen_px / view_width
 
 
 @dataclass(frozen=True)
@@ -104,12 +129,14 @@ def _f(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _legend_rows(labels: Sequence[str], width: int, left: int) -> list[list[tuple[int, str]]]:
+def _legend_rows(
+    labels: Sequence[str], width: int, left: int, font_size: int = FONT_SIZE
+) -> list[list[tuple[int, str]]]:
     """Legend entries laid out in rows that fit the width (an estimate of the text width)."""
     rows: list[list[tuple[int, str]]] = [[]]
     x = left
     for index, label in enumerate(labels):
-        entry = 28 + int(len(label) * FONT_SIZE * 0.6) + 16
+        entry = 28 + int(len(label) * font_size * 0.6) + 16
         if rows[-1] and x + entry > width:
             rows.append([])
             x = left
@@ -131,6 +158,10 @@ def _chart(
     height: int,
     value_format: Callable[[float], str],
     integers: bool,
+    x_label: str = "",
+    font_size: int = FONT_SIZE,
+    y_max: float | None = None,
+    label_every_x: bool = False,
 ) -> SafeString:
     if not x_labels:
         raise ValueError("a chart needs at least one x position")
@@ -139,17 +170,29 @@ def _chart(
             raise ValueError(
                 f"series {one.label!r} has {len(one.values)} values, not {len(x_labels)}"
             )
-    legend = _legend_rows([one.label for one in series], width, 56) if len(series) > 1 else []
+    line_height = round(font_size * 1.3)
+    # x labels of two lines ("2025" over "(1 Jan – 28 Nov)") when any has a bracketed part.
+    label_lines = [_label_lines(label) for label in x_labels]
+    x_rows = max(len(lines) for lines in label_lines)
+    legend = (
+        _legend_rows([one.label for one in series], width, 8, font_size) if len(series) > 1 else []
+    )
+    left = max(36, int(font_size * 0.62 * _widest_tick(series, integers, value_format, y_max)) + 12)
+    legend_height = (line_height + 8) * len(legend)
     frame = _Frame(
         width=width,
-        height=height + 22 * len(legend),
-        left=56,
-        right=16,
-        top=16 + (18 if y_label else 0),
-        bottom=44 + 22 * len(legend),
+        height=height
+        + legend_height
+        + line_height * (x_rows - 1)
+        + (line_height if x_label else 0),
+        left=left,
+        right=12,
+        top=8 + (line_height + 4 if y_label else 0),
+        bottom=line_height * x_rows + 12 + (line_height if x_label else 0) + legend_height,
     )
     known = [v for one in series for v in one.values if v is not None and math.isfinite(v)]
-    ticks = y_ticks(max(known, default=0.0), integers=integers)
+    top_known = max(known, default=0.0) if y_max is None else max(y_max, 0.0)
+    ticks = y_ticks(top_known, integers=integers)
     top_value = ticks[-1]
     n = len(x_labels)
 
@@ -173,7 +216,7 @@ def _chart(
         f'viewBox="0 0 {frame.width} {frame.height}" width="100%" '
         f'preserveAspectRatio="xMidYMid meet" role="img" '
         f'aria-labelledby="{escape(title_id)} {escape(desc_id)}" '
-        f'font-family="system-ui, sans-serif" font-size="{FONT_SIZE}">',
+        f'font-family="system-ui, sans-serif" font-size="{font_size}">',
         f'<title id="{escape(title_id)}">{escape(title)}</title>',
         f'<desc id="{escape(desc_id)}">{escape(description)}</desc>',
     ]
@@ -188,13 +231,13 @@ def _chart(
     parts.append('<g class="chart-y-axis" fill="#495057" text-anchor="end">')
     for tick in ticks:
         parts.append(
-            f'<text x="{frame.left - 6}" y="{_f(y_of(tick) + 4)}">'
+            f'<text x="{frame.left - 6}" y="{_f(y_of(tick) + font_size * 0.35)}">'
             f"{escape(value_format(tick))}</text>"
         )
     parts.append("</g>")
     if y_label:
         parts.append(
-            f'<text class="chart-y-label" x="{frame.left}" y="{frame.top - 10}" fill="#495057">'
+            f'<text class="chart-y-label" x="4" y="{frame.top - 8}" fill="#495057">'
             f"{escape(y_label)}</text>"
         )
     # Axes.
@@ -205,17 +248,37 @@ def _chart(
         f'y2="{_f(bottom)}"/>'
         f'<line x1="{frame.left}" y1="{frame.top}" x2="{frame.left}" y2="{_f(bottom)}"/></g>'
     )
-    # x labels: as many as fit side by side (at most MAX_X_LABELS), evenly thinned.
-    label_width = max(len(label) for label in x_labels) * FONT_SIZE * 0.62 + 10
-    fitting = max(2, min(MAX_X_LABELS, int(frame.plot_width // label_width)))
-    every = max(1, math.ceil(n / fitting))
-    shown = [i for i in range(n) if i % every == 0]
+    # x labels: every one (bars: a few years), or as many as fit side by side (at most
+    # MAX_X_LABELS), evenly thinned, always keeping the last.
+    label_width = max(len(line) for lines in label_lines for line in lines) * font_size * 0.6 + 8
+    if label_every_x:
+        shown = list(range(n))
+    else:
+        fitting = max(2, min(MAX_X_LABELS, int(frame.plot_width // label_width)))
+        every = max(1, math.ceil(n / fitting))
+        shown = [i for i in range(n) if i % every == 0]
     parts.append('<g class="chart-x-axis" fill="#495057" text-anchor="middle">')
     for index in shown:
+        lines = label_lines[index]
+        first_y = bottom + line_height
+        if len(lines) == 1:
+            parts.append(f'<text x="{_f(x_of(index))}" y="{_f(first_y)}">{escape(lines[0])}</text>')
+            continue
+        x = _f(x_of(index))
+        spans = "".join(
+            f'<tspan x="{x}" dy="{0 if row == 0 else line_height}">{escape(line)}</tspan>'
+            for row, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{_f(x_of(index))}" y="{_f(bottom + 18)}">{escape(x_labels[index])}</text>'
+            f'<text x="{x}" y="{_f(first_y)}" aria-label="{escape(x_labels[index])}">{spans}</text>'
         )
     parts.append("</g>")
+    if x_label:
+        parts.append(
+            f'<text class="chart-x-label" x="{_f(frame.left + frame.plot_width / 2)}" '
+            f'y="{_f(bottom + line_height * (x_rows + 1) + 2)}" fill="#495057" '
+            f'text-anchor="middle">{escape(x_label)}</text>'
+        )
     # Data.
     if kind == "line":
         parts.extend(_lines(series, x_labels, x_of, y_of, value_format))
@@ -223,8 +286,8 @@ def _chart(
         parts.extend(_bars(series, x_labels, step, x_of, y_of, bottom, value_format))
     # Legend.
     for row_index, row in enumerate(legend):
-        legend_y = frame.height - 22 * (len(legend) - row_index) + 4
-        legend_x = frame.left
+        legend_y = frame.height - (line_height + 8) * (len(legend) - row_index) + 6
+        legend_x = 8
         for index, label in row:
             colour, dash = PALETTE[index % len(PALETTE)], DASHES[index % len(DASHES)]
             if kind == "line":
@@ -239,12 +302,29 @@ def _chart(
                     f'fill="{colour}"/>'
                 )
             parts.append(
-                f'<text class="chart-legend" x="{legend_x + 28}" y="{legend_y + 4}" fill="#212529">'
-                f"{escape(label)}</text>"
+                f'<text class="chart-legend" x="{legend_x + 28}" '
+                f'y="{_f(legend_y + font_size * 0.35)}" fill="#212529">{escape(label)}</text>'
             )
-            legend_x += 28 + int(len(label) * FONT_SIZE * 0.6) + 16
+            legend_x += 28 + int(len(label) * font_size * 0.6) + 16
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every label above is escaped
+
+
+def _label_lines(label: str) -> list[str]:
+    """A label in lines: "2025 (1 Jan – 28 Nov)" as "2025" over "(1 Jan – 28 Nov)"."""
+    head, bracket, rest = label.partition(" (")
+    return [head, f"({rest}"] if bracket else [label]
+
+
+def _widest_tick(
+    series: Sequence[Series],
+    integers: bool,
+    value_format: Callable[[float], str],
+    y_max: float | None,
+) -> int:
+    known = [v for one in series for v in one.values if v is not None and math.isfinite(v)]
+    top = max(known, default=0.0) if y_max is None else y_max
+    return max(len(value_format(tick)) for tick in y_ticks(top, integers=integers))
 
 
 def _point_title(
@@ -331,17 +411,24 @@ def line_chart(
     series: Sequence[Series],
     y_label: str = "",
     chart_id: str = "chart",
-    width: int = 480,
-    height: int = 260,
+    width: int = CHART_WIDTH,
+    height: int = 240,
     value_format: Callable[[float], str] = format_number,
     integers: bool = False,
+    x_label: str = "",
+    font_size: int = FONT_SIZE,
+    y_max: float | None = None,
 ) -> SafeString:
     """One line per series over the x positions (months, years), each value a marked point.
 
     ``integers`` keeps y ticks whole (counts). ``chart_id`` must be unique on the page: it
-    prefixes the ids the ``<title>`` and ``<desc>`` are referred to by.
+    prefixes the ids the ``<title>`` and ``<desc>`` are referred to by. ``y_max`` sets the top
+    of the y scale (small multiples on one scale); ``x_label`` names the x axis.
     """
     return _chart(
+        x_label=x_label,
+        font_size=font_size,
+        y_max=y_max,
         chart_id=chart_id,
         title=title,
         description=description,
@@ -364,13 +451,17 @@ def bar_chart(
     series: Sequence[Series],
     y_label: str = "",
     chart_id: str = "chart",
-    width: int = 480,
-    height: int = 260,
+    width: int = CHART_WIDTH,
+    height: int = 240,
     value_format: Callable[[float], str] = format_number,
     integers: bool = False,
+    x_label: str = "",
 ) -> SafeString:
-    """Grouped bars: one group per x position, one bar per series in each group."""
+    """Grouped bars: one group per x position, one bar per series in each group; every group
+    is labelled (a label with a bracketed part, "2025 (1 Jan – 28 Nov)", on two lines)."""
     return _chart(
+        x_label=x_label,
+        label_every_x=True,
         chart_id=chart_id,
         title=title,
         description=description,
@@ -383,3 +474,55 @@ def bar_chart(
         value_format=value_format,
         integers=integers,
     )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One panel of small multiples: the series it draws and its chart."""
+
+    label: str
+    chart: SafeString
+    total: float
+
+
+def small_multiples(
+    *,
+    chart_id: str,
+    title: Callable[[Series], str],
+    description: Callable[[Series], str],
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    y_label: str = "",
+    x_label: str = "",
+    same_scale: bool = False,
+    integers: bool = False,
+    value_format: Callable[[float], str] = format_number,
+) -> list[Panel]:
+    """One small line chart per series (a category), for a grid of panels across the page.
+
+    Each panel has its own y scale (the shape of each series reads best), or with
+    ``same_scale`` the scale of the largest value of all (sizes compare across panels).
+    ``title`` and ``description`` give each panel's accessible name and description."""
+    known = [v for one in series for v in one.values if v is not None and math.isfinite(v)]
+    shared = max(known, default=0.0) if same_scale else None
+    panels = []
+    for index, one in enumerate(series):
+        chart = _chart(
+            chart_id=f"{chart_id}-{index}",
+            title=title(one),
+            description=description(one),
+            x_labels=x_labels,
+            series=[one],
+            y_label=y_label,
+            x_label=x_label,
+            kind="line",
+            width=PANEL_WIDTH,
+            height=190,
+            value_format=value_format,
+            integers=integers,
+            font_size=PANEL_FONT_SIZE,
+            y_max=shared,
+        )
+        total = sum(v for v in one.values if v is not None and math.isfinite(v))
+        panels.append(Panel(one.label, chart, total))
+    return panels

@@ -29,23 +29,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Count, Max, Min, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils.translation import gettext as _
 
 from kenesh.analytics.rates import RateRatio, rate_per_10k, rate_ratio
 from kenesh.core.dates import EARLIEST_DATE, earliest_date_message
 from kenesh.core.disclosure import Detail, whole_months
+from kenesh.core.formats import format_date
 from kenesh.core.models import localized_name
 from kenesh.core.periods import Group, Period, add_months, periods_between
-from kenesh.core.permissions import Action, Resource
+from kenesh.core.permissions import Action, Resource, public_allows
 from kenesh.geo.evaluation import (
     DidEvaluation,
     Window,
@@ -57,9 +58,10 @@ from kenesh.geo.population import (
     no_population_note,
     units_without_population_note,
 )
+from kenesh.incidents.analysis.windows import RecordWindows, month_end, windows_ending
 from kenesh.incidents.categories import Category
 from kenesh.incidents.filters import IncidentFilter, incidents_for
-from kenesh.incidents.models import IccsCategory, IncidentQuerySet
+from kenesh.incidents.models import IccsCategory, Incident, IncidentQuerySet
 from kenesh.incidents.selectors import recorded_span
 
 if TYPE_CHECKING:
@@ -136,6 +138,52 @@ def municipalities_in(
     if area is None:
         return municipalities_for(user)
     return list(municipalities_queryset(user).filter(path__startswith=area.path))
+
+
+def published_municipalities(area: AdministrativeUnit | None) -> list[AdministrativeUnit]:
+    """Every municipality of ``area`` (of the country when ``None``) whose incident aggregates
+    the public column publishes: the public level of detail that every signed-in user holds
+    for the whole country (docs/privacy.md). None when it publishes no incident aggregates."""
+    if not public_allows(Action.AGGREGATE, Resource.INCIDENTS):
+        return []
+    units = AdministrativeUnit.objects.filter(level=Level.MUNICIPALITY)
+    if area is not None:
+        units = units.filter(path__startswith=area.path)
+    return list(units.defer("boundary").order_by("code"))
+
+
+def counted_municipalities(
+    user: User | AnonymousUser,
+    *,
+    area: AdministrativeUnit | None = None,
+    municipalities: Sequence[AdministrativeUnit] | None = None,
+    public: bool = False,
+) -> list[AdministrativeUnit]:
+    """The municipalities a statistic counts: ``municipalities`` when given (an area of the
+    catalogue, a programme), else those of ``area``; in the user's scope, or at the public
+    level (``public``) every one of them."""
+    if municipalities is not None:
+        return list(municipalities)
+    return published_municipalities(area) if public else municipalities_in(user, area)
+
+
+def counted_incidents(
+    user: User | AnonymousUser,
+    *,
+    filters: IncidentFilter,
+    municipalities: Sequence[AdministrativeUnit] | None = None,
+    public: bool = False,
+) -> IncidentQuerySet:
+    """The incidents a statistic counts: those the user may aggregate in scope, or at the
+    public level (``public``: every incident, for counts under the public level's disclosure
+    control), of ``municipalities`` only when given."""
+    if public:
+        incidents = filters.apply(Incident.objects.published(Action.AGGREGATE))
+    else:
+        incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    if municipalities is not None:
+        incidents = incidents.filter(unit_id__in=[unit.pk for unit in municipalities])
+    return incidents
 
 
 # --- Series ----------------------------------------------------------------------------------
@@ -218,16 +266,22 @@ def trend(
     by: By = "category",
     category: str = "",
     iccs_level: int = 1,
+    municipalities: Sequence[AdministrativeUnit] | None = None,
+    public: bool = False,
 ) -> Trend:
     """Incident counts per month or year in ``area`` (everything in scope when ``None``), by
     prevention category (one filtered COUNT each) or ICCS level-1/2 group, every period of the
-    range present (0 when empty), with rates per 10,000 (see the module docstring)."""
+    range present (0 when empty), with rates per 10,000 (see the module docstring).
+
+    ``municipalities`` counts those instead of an area (a programme); ``public`` counts at the
+    public level (:func:`counted_incidents`), for the caller to publish at that level."""
     periods = periods_between(date_from, date_to, group)
-    municipalities = municipalities_in(user, area)
+    chosen = municipalities
+    municipalities = counted_municipalities(user, area=area, municipalities=chosen, public=public)
     populations = PopulationTable.of(unit.pk for unit in municipalities)
     with_population = set(populations.known(unit.pk for unit in municipalities))
     filters = IncidentFilter(unit=area, date_from=date_from, date_to=date_to, category=category)
-    incidents = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    incidents = counted_incidents(user, filters=filters, municipalities=chosen, public=public)
     keys = _series_keys(incidents, by, iccs_level, category)
     key_index = {key: index for index, (key, _label) in enumerate(keys)}
 
@@ -361,6 +415,8 @@ def rate_change(
     category: str = "",
     months: int = 12,
     data_start: dt.date | None = None,
+    municipalities: Sequence[AdministrativeUnit] | None = None,
+    public: bool = False,
 ) -> RateChange:
     """The last ``months`` months up to ``end`` against the ``months`` before them: counts,
     rates per 10,000 person-years and the rate ratio (later over earlier) with the exact
@@ -370,16 +426,25 @@ def rate_change(
     user's area (``data_start``, looked up when not given): months before the register began
     are not months without crime. When the earlier window, so cut, covers less than
     :data:`RATE_CHANGE_MIN_MONTHS` months there is no rate before and no ratio; either way
-    ``caveat`` says so."""
-    after = Window(add_months(end, -months) + dt.timedelta(days=1), end)
-    before = Window(
-        add_months(end, -2 * months) + dt.timedelta(days=1), after.start - dt.timedelta(days=1)
-    )
-    if data_start is None:
+    ``caveat`` says so.
+
+    An ``end`` on a month's last day gives windows of whole months
+    (:func:`kenesh.incidents.analysis.windows.windows_ending`: each municipality's own, from
+    :func:`~kenesh.incidents.analysis.windows.record_windows`). ``municipalities`` and
+    ``public`` choose what is counted as in :func:`trend`."""
+    if end == month_end(end):
+        after, before = windows_ending(end, months)
+    else:
+        after = Window(add_months(end, -months) + dt.timedelta(days=1), end)
+        before = Window(
+            add_months(end, -2 * months) + dt.timedelta(days=1),
+            after.start - dt.timedelta(days=1),
+        )
+    if data_start is None and not public:
         data_start = first_record(user)
     caveat, enough = None, True
     if data_start is not None and data_start > before.start:
-        first = data_start.isoformat()
+        first = format_date(data_start)
         if data_start > add_months(after.start, -RATE_CHANGE_MIN_MONTHS):
             enough = False
             caveat = _(
@@ -394,11 +459,12 @@ def rate_change(
         before = Window(min(data_start, before.end), before.end)
         if data_start > after.start:
             after = Window(min(data_start, after.end), after.end)
-    municipalities = municipalities_in(user, area)
+    chosen = municipalities
+    municipalities = counted_municipalities(user, area=area, municipalities=chosen, public=public)
     populations = PopulationTable.of(unit.pk for unit in municipalities)
     with_population = populations.known(unit.pk for unit in municipalities)
     filters = IncidentFilter(unit=area, date_from=before.start, date_to=end, category=category)
-    everywhere = incidents_for(user=user, action=Action.AGGREGATE, filters=filters)
+    everywhere = counted_incidents(user, filters=filters, municipalities=chosen, public=public)
     incidents = everywhere.filter(unit_id__in=with_population) if with_population else everywhere
     found = incidents.aggregate(
         before=Count("pk", filter=Q(occurred_on__lte=before.end)),
@@ -445,6 +511,90 @@ def rate_change(
     )
 
 
+@dataclass(frozen=True)
+class MemberChange:
+    """One municipality of a wider area in its own windows: incidents before and after, its
+    rate after per 10,000 person-years and the rate ratio (None without population, or when
+    its records begin too late to compare)."""
+
+    windows: RecordWindows
+    count_before: int
+    count_after: int
+    rate_after: float | None
+    ratio: RateRatio | None
+    note: str | None = None
+
+
+def member_changes(
+    *,
+    user: User | AnonymousUser,
+    windows: Mapping[int, RecordWindows],
+    category: str = "",
+    data_start: dt.date | None = None,
+) -> dict[int, MemberChange]:
+    """:func:`rate_change` for every comparable municipality of ``windows`` in its own windows,
+    with one grouped count (per municipality and month) instead of one query per municipality.
+    Stale municipalities are not compared and get no entry.
+
+    The windows are whole months, cut (as in :func:`rate_change`) to ``data_start``, the first
+    incident in the user's area (looked up when not given): no incident lies before it, so
+    month sums stay exact."""
+    compared = [one for one in windows.values() if not one.stale]
+    if not compared:
+        return {}
+    if data_start is None:
+        data_start = first_record(user)
+    start = min(one.before.start for one in compared)
+    end = max(one.after.end for one in compared)
+    rows = (
+        counted_incidents(
+            user,
+            filters=IncidentFilter(date_from=start, date_to=end, category=category),
+            municipalities=[one.unit for one in compared],
+        )
+        .order_by()
+        .annotate(year=ExtractYear("occurred_on"), month=ExtractMonth("occurred_on"))
+        .values("unit_id", "year", "month")
+        .annotate(n=Count("pk"))
+    )
+    per_month: dict[tuple[int, int, int], int] = {
+        (row["unit_id"], row["year"], row["month"]): int(row["n"]) for row in rows
+    }
+    populations = PopulationTable.of(one.unit.pk for one in compared)
+
+    def count(unit_id: int, window: Window) -> int:
+        return sum(
+            per_month.get((unit_id, period.year, period.month or 1), 0)
+            for period in periods_between(window.start, window.end, "month")
+        )
+
+    found: dict[int, MemberChange] = {}
+    for one in compared:
+        pk = one.unit.pk
+        before, after = one.before, one.after
+        note, enough = None, True
+        if data_start is not None and data_start > before.start:
+            if data_start > add_months(after.start, -RATE_CHANGE_MIN_MONTHS):
+                enough = False
+                note = _("Records begin on %(first)s: too few months before to compare.") % {
+                    "first": format_date(data_start)
+                }
+            before = Window(min(data_start, before.end), before.end)
+        count_before, count_after = count(pk, before), count(pk, after)
+        if not populations.counts.get(pk):
+            found[pk] = MemberChange(one, count_before, count_after, None, None, _("no population"))
+            continue
+        exposure_after = populations.person_years([pk], after.start, after.end)
+        rate_after = 10_000 * count_after / exposure_after if exposure_after > 0 else None
+        ratio = None
+        if enough:
+            exposure_before = populations.person_years([pk], before.start, before.end)
+            if exposure_before > 0 and exposure_after > 0:
+                ratio = rate_ratio(count_before, exposure_before, count_after, exposure_after)
+        found[pk] = MemberChange(one, count_before, count_after, rate_after, ratio, note)
+    return found
+
+
 # --- Evaluation: difference in differences --------------------------------------------------
 
 
@@ -457,6 +607,17 @@ class Evaluation(DidEvaluation):
     @property
     def category_label(self) -> str:
         return str(Category(self.category).label) if self.category else _("all incidents")
+
+
+def _published_span(units: Sequence[AdministrativeUnit]) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last incident of ``units`` at the public level (whole months are the
+    caller's to widen)."""
+    found = (
+        Incident.objects.published(Action.AGGREGATE)
+        .filter(unit_id__in=[unit.pk for unit in units])
+        .aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
+    )
+    return found["first"], found["last"]
 
 
 def _names(units: Sequence[AdministrativeUnit]) -> str:
@@ -474,6 +635,7 @@ def evaluation(
     after_months: int = 12,
     end: dt.date | None = None,
     detail: Detail = Detail.RESTRICTED,
+    public_comparison: bool = False,
 ) -> Evaluation:
     """Counts and person-years of the treated and comparison municipalities in a window
     before ``start`` and one from it, handed to :func:`kenesh.analytics.evaluation.did`.
@@ -492,6 +654,11 @@ def evaluation(
     overlapping groups, units the caller may not aggregate, a start outside the data range,
     municipalities without population. The caller has already limited the units to the
     user's scope; they are checked again here.
+
+    With ``public_comparison`` the comparison municipalities may also lie outside the user's
+    scope, at the public level of detail every signed-in user holds (docs/privacy.md): their
+    incidents are counted as the public column publishes them, and the caller passes the
+    ``detail`` over all the municipalities (the public level, then) to check the counts.
     """
     errors: dict[str, list[str]] = {}
     if not treated:
@@ -501,8 +668,10 @@ def evaluation(
             _("Choose at least one comparison municipality.")
         )
     allowed = {unit.pk for unit in municipalities_for(user)}
+    published = {unit.pk for unit in published_municipalities(None)} if public_comparison else set()
     for name, units in (("treated", treated), ("comparison", comparison)):
-        outside = [unit for unit in units if unit.pk not in allowed]
+        open_to = allowed | published if name == "comparison" else allowed
+        outside = [unit for unit in units if unit.pk not in open_to]
         if outside:
             errors.setdefault(name, []).append(
                 _("No municipality %(names)s in your area.") % {"names": _names(outside)}
@@ -528,7 +697,11 @@ def evaluation(
     if errors:
         raise ValidationError(errors)
 
-    data_start, data_end = recorded_span(user=user, units=[*treated, *comparison])
+    outside_scope = [unit for unit in comparison if unit.pk not in allowed]
+    if outside_scope:
+        data_start, data_end = _published_span([*treated, *comparison])
+    else:
+        data_start, data_end = recorded_span(user=user, units=[*treated, *comparison])
     if data_start is None or data_end is None:
         raise ValidationError(
             {"treated": [_("No incidents are recorded in these municipalities.")]}
@@ -545,12 +718,12 @@ def evaluation(
                         "The start must lie after the first and not after the last recorded "
                         "incident in these municipalities (%(first)s to %(last)s)."
                     )
-                    % {"first": data_start.isoformat(), "last": data_end.isoformat()}
+                    % {"first": format_date(data_start), "last": format_date(data_end)}
                 ]
             }
         )
-    filtered = incidents_for(
-        user=user, action=Action.AGGREGATE, filters=IncidentFilter(category=category)
+    filtered = counted_incidents(
+        user, filters=IncidentFilter(category=category), public=bool(outside_scope)
     )
 
     def count(unit_ids: Sequence[int], window: Window) -> int:

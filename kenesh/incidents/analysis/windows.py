@@ -34,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from kenesh.core.periods import add_months
-from kenesh.core.permissions import Action, Resource
+from kenesh.core.permissions import Action, Resource, public_allows
 from kenesh.geo.evaluation import Window
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
@@ -123,9 +123,13 @@ def comparison_label(after: Window, before: Window) -> str:
 
 
 def latest_records(
-    *, user: User | AnonymousUser, municipalities: Sequence[AdministrativeUnit]
+    *,
+    user: User | AnonymousUser,
+    municipalities: Sequence[AdministrativeUnit],
+    public: bool = False,
 ) -> dict[int, dt.date | None]:
-    """Each municipality's latest incident day the user may aggregate, in one query.
+    """Each municipality's latest incident day the user may aggregate (``public``: at the
+    public level, any municipality), in one query.
 
     One index probe on (unit, occurred_on) per municipality, as a subquery of the units in
     scope, rather than a ``MAX`` grouped over the incidents joined to their scope: PostgreSQL
@@ -134,9 +138,16 @@ def latest_records(
     if not municipalities:
         return {}
     in_unit = Incident.objects.filter(unit=OuterRef("pk")).values("occurred_on")
+    if public:
+        units = (
+            AdministrativeUnit.objects.all()
+            if public_allows(Action.AGGREGATE, Resource.INCIDENTS)
+            else AdministrativeUnit.objects.none()
+        )
+    else:
+        units = AdministrativeUnit.objects.where_allowed(user, Action.AGGREGATE, Resource.INCIDENTS)
     found = dict(
-        AdministrativeUnit.objects.where_allowed(user, Action.AGGREGATE, Resource.INCIDENTS)
-        .filter(pk__in=[unit.pk for unit in municipalities])
+        units.filter(pk__in=[unit.pk for unit in municipalities])
         .annotate(latest=Subquery(in_unit.order_by("-occurred_on")[:1]))
         .values_list("pk", "latest")
     )
@@ -150,12 +161,15 @@ def record_windows(
     today: dt.date,
     up_to: UpTo = "records",
     months: int = WINDOW_MONTHS,
+    public: bool = False,
 ) -> dict[int, RecordWindows]:
     """Every municipality's complete-month windows, keyed by its id (module docstring).
 
     ``municipalities`` are the ones compared (the area on the page), already limited to the
-    user's scope; a municipality outside it counts as one without records."""
-    latest = latest_records(user=user, municipalities=municipalities)
+    user's scope; a municipality outside it counts as one without records. ``public`` reads
+    the records at the public level (a rayon beside the user's municipality): the caller shows
+    no day of them, only whole months."""
+    latest = latest_records(user=user, municipalities=municipalities, public=public)
     today_end = last_complete_month_end(today)
     own_ends: dict[int, dt.date | None] = {
         pk: last_complete_month_end(min(day, today)) if day is not None else None

@@ -47,8 +47,8 @@ def page(client: Any, **params: Any) -> str:
 
 
 def chart_points(html: str) -> list[str]:
-    chart = html[html.index('data-testid="trend-chart"') :]
-    chart = chart[: chart.index("</figure>")]
+    chart = html[html.index('data-testid="trend-panels"') :]
+    chart = chart[: chart.index("</figure>")]  # the one panel of the chosen category
     return re.findall(r'class="chart-point".*?<title>(.*?)</title>', chart)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -162,7 +163,8 @@ def test_an_after_period_beyond_the_records_is_cut_and_said_so(
     body = client_as("admin").get(URL, query(after_months=36)).json()
     assert body["after"]["end"] == "2004-12-01"
     assert body["data_end"] == "2004-12-01"
-    assert any("2004-12-01" in caveat for caveat in body["caveats"])
+    # Dates in sentences are in the reader's format (issue 9, item 10); fields stay ISO.
+    assert any("01.12.2004" in caveat for caveat in body["caveats"])
 
 
 def test_an_end_date_closes_the_after_period(
@@ -226,9 +228,13 @@ def test_a_karakol_user_gets_404_for_jeti_oguz(
 ) -> None:
     response = karakol_outsider.get(URL, query(treated=KARAKOL, comparison=JETI_OGUZ))
     assert response.status_code == 404
+    # On the page another municipality may be a comparison at the public level (issue 9,
+    # item 8), never treated.
     assert (
-        karakol_outsider.get(PAGE, query(treated=KARAKOL, comparison=JETI_OGUZ)).status_code == 404
+        karakol_outsider.get(PAGE, query(treated=JETI_OGUZ, comparison=KARAKOL)).status_code == 404
     )
+    public = karakol_outsider.get(PAGE, query(treated=KARAKOL, comparison=JETI_OGUZ))
+    assert public.status_code != 404
 
 
 def test_a_user_without_any_incident_role_is_forbidden(incidents: list[Incident]) -> None:
@@ -296,13 +302,63 @@ def test_the_page_refuses_a_start_outside_the_records(
         PAGE, {**query(start="2010-01-01"), "before_months": 12, "after_months": 12}
     )
     assert response.status_code == 400
-    assert "2002-01-10" in response.content.decode()
+    assert "10.01.2002" in response.content.decode()
 
 
-def test_the_page_offers_only_municipalities_in_the_users_area(client_as: ClientAs) -> None:
+def test_the_page_offers_treated_municipalities_only_in_the_users_area(
+    client_as: ClientAs,
+) -> None:
     html = english(client_as("lcpc.jetioguz")).get(PAGE).content.decode()
-    assert f'value="{JETI_OGUZ}"' in html
-    assert f'value="{KARAKOL}"' not in html
+    treated = html.split('data-testid="treated-choices"')[1].split("</fieldset>")[0]
+    assert f'value="{JETI_OGUZ}"' in treated
+    assert f'value="{KARAKOL}"' not in treated
+
+
+def test_a_municipal_user_is_told_why_and_offered_comparisons_at_the_public_level(
+    client_as: ClientAs,
+) -> None:
+    """Issue 9, item 8: both lists held only the user's own municipality, and nothing said
+    why; every signed-in user holds the public level for the whole country."""
+    html = english(client_as("lcpc.jetioguz")).get(PAGE).content.decode()
+    assert 'data-testid="why-public-comparison"' in html
+    assert "needs comparison municipalities" in html
+    comparison = html.split('data-testid="comparison-choices"')[1].split("</fieldset>")[0]
+    assert "public level of detail" in comparison
+    assert f'value="{KARAKOL}"' in comparison
+
+
+def test_a_municipal_user_evaluates_against_public_comparisons(
+    client_as: ClientAs, incidents: list[Incident]
+) -> None:
+    response = english(client_as("lcpc.jetioguz")).get(
+        PAGE,
+        {
+            "treated": JETI_OGUZ,
+            "comparison": KARAKOL,
+            "start": START.isoformat(),
+            "before_months": 12,
+            "after_months": 12,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code in (200, 400)
+    # Either a result, or (small counts at the public level) the disclosure refusal; never 404.
+    assert 'data-testid="evaluation-result"' in html or "not published" in html
+
+
+def test_the_coordinator_chooses_from_a_checkbox_list_with_pilots_first(
+    client_as: ClientAs,
+) -> None:
+    html = english(client_as("coordinator")).get(PAGE).content.decode()
+    treated = html.split('data-testid="treated-choices"')[1].split("</fieldset>")[0]
+    assert 'type="checkbox"' in treated and "<select" not in treated
+    assert "Ctrl" not in html
+    codes = re.findall(r'value="(\d{14})"', treated)
+    pilots = set(
+        AdministrativeUnit.objects.filter(programmes__isnull=False).values_list("code", flat=True)
+    )
+    assert len(codes) > len(pilots)
+    assert set(codes[: len(pilots)]) == pilots
 
 
 @pytest.mark.parametrize("field", ["start", "end"])

@@ -102,18 +102,20 @@ def test_every_role_of_jeti_oguz_sees_its_crime_page(
     assert "Jeti-Oguz" in response.content.decode()
 
 
-def test_the_trend_chart_has_one_point_per_month_and_category(
+def test_the_trend_charts_are_one_panel_per_category_with_a_point_per_month(
     client_as: ClientAs, incidents: list[Incident]
 ) -> None:
+    """Issue 9, item 9: small multiples, not every category's line crossed in one chart."""
     html = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD}).content.decode()
-    trend = svg_charts(html)[0]
-    assert trend.get("role") == "img"
-    assert trend.find(f"{SVG}title") is not None and trend.find(f"{SVG}desc") is not None
-    series = trend.findall(f".//{SVG}g[@class='chart-series']")
-    # Livestock theft and fraud are the categories with incidents: two lines of 24 months.
-    assert len(series) == 2
-    assert len(trend.findall(f".//{SVG}circle")) == 2 * 24
-    titles = [point.findtext(f"{SVG}title", "") for point in series[0].findall(f"{SVG}circle")]
+    panels = [svg for svg in svg_charts(html) if svg.get("id", "").startswith("crime-trend-")]
+    # Livestock theft and fraud are the categories with incidents: two panels of 24 months.
+    assert len(panels) == 2
+    for panel in panels:
+        assert panel.get("role") == "img"
+        assert panel.find(f"{SVG}title") is not None and panel.find(f"{SVG}desc") is not None
+        assert len(panel.findall(f".//{SVG}g[@class='chart-series']")) == 1
+        assert len(panel.findall(f".//{SVG}circle")) == 24
+    titles = [point.findtext(f"{SVG}title", "") for point in panels[0].findall(f".//{SVG}circle")]
     assert titles[2].endswith(": 2")  # March 2002: two thefts
 
 
@@ -145,7 +147,7 @@ def test_the_year_table_gives_counts_and_rates_per_10000(
         numbers = re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', row)
         # theft, fraud, total, population, rate (population 10,000: rate = count)
         assert int(numbers[2]) == per_year[year]
-        assert numbers[3].replace("\xa0", "").replace(",", "") == "10000"
+        assert numbers[3].replace("\u202f", "").replace("\xa0", "").replace(",", "") == "10000"
         assert float(numbers[4].replace(",", ".")) == pytest.approx(per_year[year])
 
 
@@ -154,12 +156,16 @@ def test_the_rate_ratio_of_the_last_12_months_matches_the_exact_poisson_kernel(
 ) -> None:
     response = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD})
     html = response.content.decode()
-    # 2003 against 2002 (10,000 people each year): 5 over 5, the earlier window cut to the
-    # first record, 5 January 2002, so 361 of 365 days.
-    expected = rate_ratio(5, 10_000 * 361 / 365, 5, 10_000.0)
+    # The latest record is 20 November 2003, so the last complete month is October 2003 (issue
+    # 9: windows of complete months up to the municipality's own records, not to the chosen
+    # end): Nov 2002 – Oct 2003 (5 Dec 2002, 9 Feb ×2, 20 Apr, 9 Jun 2003) against
+    # Nov 2001 – Oct 2002 cut to the first record, 5 Jan 2002 (5 Jan, 5 Mar ×2, 5 Aug), 300 days.
+    after = 10_000 * 61 / 365 + 10_000 * 304 / 365
+    expected = rate_ratio(4, 10_000 * 300 / 365, 5, after)
     shown = html.split('data-testid="rate-ratio">')[1].split("<")[0].strip()
     assert shown == f"{expected.ratio:.2f}"
-    assert f"{expected.lower:.2f} – {expected.upper:.2f}" in html
+    assert f"{expected.lower:.2f}\xa0– {expected.upper:.2f}" in html
+    assert "Nov 2002 – Oct 2003 against Nov 2001 – Oct 2002" in html
 
 
 def test_the_coordinator_compares_with_the_rayon_and_the_programme(
@@ -169,15 +175,21 @@ def test_the_coordinator_compares_with_the_rayon_and_the_programme(
     table = html.split('data-testid="comparison-table"')[1].split("</table>")[0]
     assert 'data-area="unit"' in table
     assert 'data-area="rayon"' in table and "Jeti-Oguz District" in table
-    assert 'data-area="programme"' in table
-    assert len(svg_charts(html)) == 2
+    assert 'data-area="programme"' in table and 'data-area="oblast"' in table
+    assert "public level" not in table  # the coordinator's own scope covers them
+    assert [svg.get("id") for svg in svg_charts(html)][-1] == "crime-comparison"
 
 
-def test_a_municipal_user_is_told_there_is_nothing_in_scope_to_compare(
+def test_a_municipal_user_compares_with_the_rayon_at_the_public_level(
     client_as: ClientAs, incidents: list[Incident]
 ) -> None:
+    """Issue 9, item 9: "compared with rayon and programme" showed only the user's own
+    municipality; every signed-in user holds the public level for the whole country."""
     html = client_as("lcpc.jetioguz").get(URL, {"unit": JETI_OGUZ, **PERIOD}).content.decode()
-    assert "nothing to compare" in html
+    table = html.split('data-testid="comparison-table"')[1].split("</table>")[0]
+    assert 'data-area="rayon"' in table and 'data-area="programme"' in table
+    assert "public level" in table
+    assert "nothing to compare" not in html
 
 
 def test_a_karakol_user_sees_karakol_and_no_jeti_oguz_incident(
@@ -217,7 +229,7 @@ def test_a_municipality_without_population_shows_counts_and_says_why_there_is_no
     html = response.content.decode()
     assert 'data-testid="rate-note"' in html
     assert "No population is known" in html
-    comparison = svg_charts(html)[1]
+    comparison = next(svg for svg in svg_charts(html) if svg.get("id") == "crime-comparison")
     unit_bars = comparison.findall(f".//{SVG}g[@data-series='0']/{SVG}rect")
     assert unit_bars == []  # no rate, no bar; the rayon and the programme have theirs
 
@@ -226,10 +238,12 @@ def test_without_dates_the_page_shows_the_two_years_before_the_last_recorded_inc
     client_as: ClientAs,
 ) -> None:
     Incident.objects.all().delete()
+    incident(occurred_on=dt.date(2004, 3, 10))
     incident(occurred_on=dt.date(2004, 5, 6))
     html = client_as("lcpc.jetioguz").get(URL).content.decode()
-    assert 'value="2002-01-01"' in html and 'value="2004-05-06"' in html
-    assert len(svg_charts(html)[0].findall(f".//{SVG}circle")) == 29  # Jan 2002 – May 2004
+    # To the last complete month of the records: April 2004 (May is not complete).
+    assert 'value="2002-01-01"' in html and 'value="2004-04-30"' in html
+    assert len(svg_charts(html)[0].findall(f".//{SVG}circle")) == 28  # Jan 2002 – Apr 2004
 
 
 @pytest.mark.parametrize(
@@ -296,7 +310,7 @@ def test_a_part_year_has_an_annualised_rate_and_says_which_days_it_covers(
     assert "per 10,000 residents per year" in comparison
     unit_row = comparison.split('data-area="unit"')[1].split("</tr>")[0]
     assert re.findall(r'<td class="text-end">([0-9.—]+)</td>', unit_row)[:2] == ["5.0", "8.1"]
-    chart = svg_charts(html)[1]
+    chart = next(svg for svg in svg_charts(html) if svg.get("id") == "crime-comparison")
     bars = chart.findall(f".//{SVG}g[@data-series='0']/{SVG}rect")
     titles = [bar.findtext(f"{SVG}title", "") for bar in bars]
     assert titles[1].startswith("2003 (1 Jan – 30 Jun)")
@@ -316,4 +330,4 @@ def test_the_12_months_before_are_cut_to_the_first_record_and_said_so(
     expected = rate_ratio(4, before, 5, after)
     shown = html.split('data-testid="rate-ratio">')[1].split("<")[0].strip()
     assert shown == f"{expected.ratio:.2f}"
-    assert "The records begin on 2002-01-05" in html
+    assert "The records begin on 05.01.2002" in html
