@@ -1097,8 +1097,8 @@ def write_template(spec: ImportSpec, fmt: str, stream: IO[bytes]) -> None:
     sheet.append(header)
     example_font = Font(italic=True, color="FF6C757D")
     cells = []
-    for text in example:  # text cells: codes keep their leading zeros
-        cell = WriteOnlyCell(sheet, value=text)
+    for value in example:  # text cells: codes keep their leading zeros
+        cell = WriteOnlyCell(sheet, value=value)
         cell.font = example_font
         cells.append(cell)
     sheet.append(cells)

@@ -130,7 +130,7 @@ class CoordinateField(forms.FloatField):
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
-    def to_python(self, value: Any) -> float | None:
+    def to_python(self, value: Any) -> float | None:  # type: ignore[override]  # FloatField's own
         if isinstance(value, str):
             value = value.strip().replace(" ", "").replace("\u00a0", "")
             if value.count(",") == 1 and "." not in value:

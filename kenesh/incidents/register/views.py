@@ -103,7 +103,7 @@ def incident_create_page(request: HttpRequest) -> HttpResponse:
                     _("The incident %(ref)s was registered. Enter the next one.")
                     % {"ref": incident.external_ref},
                 )
-                kept = {
+                kept: dict[str, str | int] = {
                     "unit": incident.unit_id,
                     "occurred_on": incident.occurred_on.isoformat(),
                     "reported_on": incident.reported_on.isoformat(),
