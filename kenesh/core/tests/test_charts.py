@@ -118,3 +118,102 @@ def test_ticks_run_from_zero_to_a_nice_number_at_or_above_the_maximum() -> None:
 def test_a_series_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(ValueError, match="values"):
         line_chart(title="t", description="d", x_labels=MONTHS, series=[Series("a", [1, 2])])
+
+
+def test_small_multiples_draw_one_panel_per_series_with_one_line_each() -> None:
+    from kenesh.core.charts import small_multiples
+
+    series = [Series(f"category {i}", [i * j for j in range(12)]) for i in range(9)]
+    panels = small_multiples(
+        chart_id="trend",
+        title=lambda one: one.label,
+        description=lambda one: f"{one.label} per month",
+        x_labels=MONTHS,
+        series=series,
+        y_label="incidents per month",
+        integers=True,
+    )
+    assert [panel.label for panel in panels] == [one.label for one in series]
+    ids = set()
+    for panel in panels:
+        root = parse(panel.chart)
+        ids.add(root.get("id"))
+        assert len(root.findall(f".//{SVG}g[@class='chart-series']")) == 1
+        assert len(root.findall(f".//{SVG}circle")) == 12
+    assert len(ids) == 9  # unique ids for the <title> and <desc> references
+
+
+def y_tick_labels(svg: str) -> list[str]:
+    axis = parse(svg).find(f".//{SVG}g[@class='chart-y-axis']")
+    assert axis is not None
+    return [text.text or "" for text in axis.findall(f"{SVG}text")]
+
+
+def test_small_multiples_share_one_scale_when_asked() -> None:
+    from kenesh.core.charts import small_multiples
+
+    series = [Series("small", [1, 2, 1]), Series("large", [40, 80, 60])]
+
+    def draw(same_scale: bool) -> list[list[str]]:
+        panels = small_multiples(
+            chart_id="t",
+            title=lambda one: one.label,
+            description=lambda one: one.label,
+            x_labels=["a", "b", "c"],
+            series=series,
+            same_scale=same_scale,
+            integers=True,
+        )
+        return [y_tick_labels(panel.chart) for panel in panels]
+
+    own = draw(False)
+    assert own[0][-1] != own[1][-1]
+    shared = draw(True)
+    assert shared[0] == shared[1] and shared[0][-1] == "80"
+
+
+def test_every_year_of_a_bar_chart_is_labelled_a_part_year_on_two_lines() -> None:
+    """Issue 9, item 9: the yearly bar chart lacked the middle year's label."""
+    years = ["2023", "2024", "2025 (1 Jan – 28 Nov)"]
+    root = parse(
+        bar_chart(
+            title="t",
+            description="d",
+            x_labels=years,
+            series=[Series("Karakol", [1.0, 2.0, 3.0]), Series("Jeti-Oguz rayon", [2, 3, 4])],
+        )
+    )
+    axis = root.find(f".//{SVG}g[@class='chart-x-axis']")
+    assert axis is not None
+    texts = axis.findall(f"{SVG}text")
+    assert len(texts) == 3
+    assert [text.text for text in texts[:2]] == ["2023", "2024"]
+    assert [span.text for span in texts[2].findall(f"{SVG}tspan")] == ["2025", "(1 Jan – 28 Nov)"]
+
+
+def test_chart_text_is_at_least_11_px_on_a_360_px_phone() -> None:
+    """Issue 9, item 9: axis text was about 8 px on a phone (13 units in a 480-wide viewBox
+    drawn about 300 px wide). The viewBox width and font size decide the size on screen."""
+    from kenesh.core.charts import MIN_SCREEN_PX, rendered_font_px, small_multiples
+
+    charts = [
+        line_chart(title="t", description="d", x_labels=MONTHS, series=[Series("a", [1] * 12)]),
+        bar_chart(title="t", description="d", x_labels=["2024"], series=[Series("a", [1])]),
+        *(
+            panel.chart
+            for panel in small_multiples(
+                chart_id="p",
+                title=lambda one: one.label,
+                description=lambda one: one.label,
+                x_labels=MONTHS,
+                series=[Series("a", [1] * 12)],
+            )
+        ),
+    ]
+    for chart in charts:
+        root = parse(chart)
+        view_width = float((root.get("viewBox") or "").split()[2])
+        font_size = float(root.get("font-size") or 0)
+        assert rendered_font_px(font_size, view_width, MIN_SCREEN_PX) >= 11
+        # No text sets a smaller size of its own.
+        assert not [text for text in root.iter(f"{SVG}text") if text.get("font-size")]
