@@ -22,6 +22,20 @@ from kenesh.geo.basemap.selectors import MAX_SIDE_DEGREES, Extent, basemap_geojs
 router = Router(tags=["geography"])
 
 
+def _refused(message: str) -> ValidationError:
+    # ctx.error: the text the API's error handler shows for a value_error (kenesh.core.api).
+    return ValidationError(
+        [
+            {
+                "loc": ["query", "bbox"],
+                "msg": message,
+                "type": "value_error",
+                "ctx": {"error": message},
+            }
+        ]
+    )
+
+
 def parse_bbox(text: str) -> Extent:
     """``west,south,east,north`` in degrees; a 422 on anything else."""
     try:
@@ -35,25 +49,11 @@ def parse_bbox(text: str) -> Extent:
         and -90 <= values[1] < values[3] <= 90
     )
     if not ok:
-        raise ValidationError(
-            [
-                {
-                    "loc": ["query", "bbox"],
-                    "msg": _("Give the extent as west,south,east,north in degrees."),
-                    "type": "value_error",
-                }
-            ]
-        )
+        raise _refused(_("Give the extent as west,south,east,north in degrees."))
     if values[2] - values[0] > MAX_SIDE_DEGREES or values[3] - values[1] > MAX_SIDE_DEGREES:
-        raise ValidationError(
-            [
-                {
-                    "loc": ["query", "bbox"],
-                    "msg": _("The extent may be at most %(max)s degrees a side.")
-                    % {"max": f"{MAX_SIDE_DEGREES:g}"},
-                    "type": "value_error",
-                }
-            ]
+        raise _refused(
+            _("The extent may be at most %(max)s degrees a side.")
+            % {"max": f"{MAX_SIDE_DEGREES:g}"}
         )
     return Extent(*values)
 

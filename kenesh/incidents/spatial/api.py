@@ -27,8 +27,16 @@ router = Router(tags=["analytics"])
 
 
 def _refused(exc: spatial.AnalysisRefused) -> ValidationError:
+    # ctx.error: the text the API's error handler shows for a value_error (kenesh.core.api).
     return ValidationError(
-        [{"loc": ["query", exc.field], "msg": exc.message, "type": "value_error"}]
+        [
+            {
+                "loc": ["query", exc.field],
+                "msg": exc.message,
+                "type": "value_error",
+                "ctx": {"error": exc.message},
+            }
+        ]
     )
 
 

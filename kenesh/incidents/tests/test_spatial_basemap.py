@@ -97,7 +97,8 @@ def test_the_basemap_is_sent_gzipped(client_as: Any) -> None:
 def test_a_bad_or_too_wide_extent_is_refused_with_a_message(client_as: Any, bbox: str) -> None:
     response = english("lcpc.jetioguz", client_as).get(BASEMAP, {"bbox": bbox})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["loc"][-1] == "bbox"
+    error = response.json()["errors"][0]
+    assert error["loc"][-1] == "bbox" and "degrees" in error["msg"]
 
 
 def test_the_basemap_needs_a_login(db: None) -> None:
