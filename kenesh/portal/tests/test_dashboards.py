@@ -117,8 +117,8 @@ def test_open_cases_count_the_registered_and_those_under_investigation(
 
 def test_the_latest_import_links_to_its_job_page(client_as: ClientAs) -> None:
     officer = User.objects.get(username="police.jetioguz")
-    IncidentImportJobFactory(created_by=officer, filename="older.csv")
-    newest = IncidentImportJobFactory(
+    IncidentImportJobFactory.create(created_by=officer, filename="older.csv")
+    newest = IncidentImportJobFactory.create(
         created_by=officer, filename="november.xlsx", total_rows=120, created_count=118,
         rejected_count=2, status="succeeded",
     )  # fmt: skip
@@ -136,7 +136,7 @@ def test_a_police_officer_of_another_municipality_sees_none_of_jeti_oguz_inciden
     today = timezone.localdate()
     jeti_oguz = unit(JETI_OGUZ)
     theirs = IncidentFactory.create_batch(2, unit=jeti_oguz, occurred_on=today)
-    job = IncidentImportJobFactory(
+    job = IncidentImportJobFactory.create(
         created_by=User.objects.get(username="police.jetioguz"), filename="jeti-oguz.csv"
     )
     html = page_of(client_as("police.karakol"))
@@ -251,7 +251,7 @@ def test_an_aggregate_only_role_gets_small_sensitive_counts_withheld(
 
 
 def test_a_municipality_whose_records_stop_early_is_flagged(client_as: ClientAs) -> None:
-    officer = UserFactory(role=Role.LCPC_COORDINATOR)
+    officer = UserFactory.create(role=Role.LCPC_COORDINATOR)
     own = officer.role_assignments.get().unit
     two_years_ago = timezone.localdate() - dt.timedelta(days=730)
     IncidentFactory.create_batch(3, unit=own, occurred_on=two_years_ago.replace(day=1))
@@ -269,7 +269,7 @@ def test_a_municipality_whose_records_stop_early_is_flagged(client_as: ClientAs)
 
 
 def test_nothing_recorded_says_so(client_as: ClientAs) -> None:
-    officer = UserFactory(role=Role.LCPC_COORDINATOR)
+    officer = UserFactory.create(role=Role.LCPC_COORDINATOR)
     client = Client()
     client.force_login(officer)
     html = page_of(client)
@@ -388,7 +388,7 @@ def test_a_table_has_no_geojson(client_as: ClientAs) -> None:
 def test_the_export_is_scoped_to_the_users_municipalities(client_as: ClientAs) -> None:
     issyk_kul = unit(JETI_OGUZ).path.strip("/").split("/")[1]
     oblast = AdministrativeUnit.objects.get(code=issyk_kul, level=Level.OBLAST)
-    regional = UserFactory(role=Role.PROGRAMME_COORDINATOR, unit=oblast)
+    regional = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=oblast)
     client = Client()
     client.force_login(regional)
     text = b"".join(
