@@ -606,6 +606,7 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "monthly": monthly,
             "yearly": yearly,
             "shown_series": [one for one, _counts in shown],
+            "category_rows": [(one, counts.counts) for one, counts in shown],
             "year_rows": year_rows,
             "detail": own_figures.detail,
             "suppressed": published_yearly.any_suppressed or published_monthly.any_suppressed,
