@@ -75,6 +75,10 @@ def test_a_role_assignment_names_its_user_and_unit_instead_of_their_ids(
 
     unit_field = gettext_in("ru", "unit")
     assert str(by_label[unit_field].after) == assignment.unit.name_ru
+    # Who made the change: by name and username too.
+    admin = User.objects.get(username="admin")
+    assert admin.get_full_name()
+    assert f"<td>{admin.get_full_name()} (admin)</td>" in page
 
 
 def test_a_choice_shows_its_label_in_the_readers_language(
