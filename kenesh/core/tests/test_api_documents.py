@@ -19,6 +19,7 @@ EXPECTED_PATHS = {
     "/api/v1/units/{code}/children",
     "/api/v1/organisations",
     "/api/v1/organisations/{organisation_id}",
+    "/api/v1/programmes",
     "/api/v1/working-groups",
     "/api/v1/working-groups/{group_id}",
     "/api/v1/working-groups/{group_id}/members",
@@ -35,6 +36,7 @@ EXPECTED_PATHS = {
     "/api/v1/analytics/hotspots",
     "/api/v1/analytics/near-repeat",
     "/api/v1/analytics/evaluation",
+    "/api/v1/basemap",
 }
 
 
