@@ -289,7 +289,7 @@ def table_rows(html: str) -> list[dict[str, str]]:
     assert table is not None
     rows = []
     for code, body in re.findall(r'<tr data-unit="(\d+)"[^>]*>(.*?)</tr>', table.group(1), re.S):
-        row = dict(re.findall(r'data-column="(\w+)">(.*?)</td>', body, re.S))
+        row = dict(re.findall(r'data-column="(\w+)"[^>]*>(.*?)</td>', body, re.S))
         row["code"] = code
         link = re.search(r'<a href="([^"]+)" data-testid="programme-row-link">([^<]*)<', body)
         row["link"] = link.group(1) if link else ""
