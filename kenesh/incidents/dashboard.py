@@ -181,15 +181,25 @@ class CategoryCounts:
         return self.after - self.before
 
 
-def analysis_links(unit: AdministrativeUnit | None) -> list[tuple[str, str, str]]:
-    """(label, address, test id) of the analysis pages, opened on ``unit`` where they take one."""
+def analysis_links(
+    unit: AdministrativeUnit | None, *, area: str = ""
+) -> list[tuple[str, str, str]]:
+    """(label, address, test id) of the analysis pages, opened on ``unit`` where they take one
+    (the crime page on ``area``, a choice of :mod:`kenesh.orgs.programmes`, when given)."""
     query = f"?unit={unit.code}" if unit is not None else ""
+    crime = area or (unit.code if unit is not None else "")
     return [
-        (_("Crime and rates"), reverse("incidents:analysis:crime") + query, "crime"),
+        (_("Crime and rates"), crime_url(crime), "crime"),
         (_("Hot spots"), reverse("incidents:spatial:hotspots") + query, "hotspots"),
         (_("Near repeats"), reverse("incidents:spatial:near_repeat") + query, "near-repeat"),
         (_("Did it work?"), reverse("incidents:analysis:evaluation"), "evaluation"),
     ]
+
+
+def crime_url(area: str) -> str:
+    """The crime page on ``area`` (a municipality's code, ``programme:<id>``, ...)."""
+    address = reverse("incidents:analysis:crime")
+    return f"{address}?{urlencode({'area': area})}" if area else address
 
 
 def _window_sums(periods: Sequence[Any], counts: Sequence[int], window: Window) -> int:
@@ -494,7 +504,7 @@ def programme_table(
                 rate=change.rate_after if change is not None else None,
                 ratio=change.ratio if change is not None else None,
                 months_with_records=months.get(unit.pk, 0),
-                crime_url=reverse("incidents:analysis:crime") + f"?unit={unit.code}",
+                crime_url=crime_url(unit.code),
                 note=(change.caveat or change.note) if change is not None else None,
             )
         )
@@ -532,7 +542,9 @@ def programme_panel(
             (fmt, reverse("dashboard-programme-export", args=[fmt]) + f"?sort={table.sort}")
             for fmt in ("csv", "xlsx")
         ],
-        "links": analysis_links(None),
+        "links": analysis_links(
+            None, area=f"programme:{table.programme.pk}" if table.programme is not None else ""
+        ),
         "completeness_months": COMPLETENESS_MONTHS,
     }
 

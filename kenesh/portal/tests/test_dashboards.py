@@ -226,7 +226,7 @@ def test_local_government_sees_the_glance_with_links_to_the_analyses(
 ) -> None:
     html = page_of(client_as("localgov.jetioguz"))
     assert 'data-testid="panel-glance"' in html
-    assert f'href="/analysis/crime/?unit={JETI_OGUZ}"' in html
+    assert f'href="/analysis/crime/?area={JETI_OGUZ}"' in html
     assert f'href="/analysis/hotspots/?unit={JETI_OGUZ}"' in html
     assert f'href="/analysis/near-repeat/?unit={JETI_OGUZ}"' in html
     assert 'href="/analysis/evaluation/"' in html
@@ -312,9 +312,12 @@ def test_the_coordinator_sees_one_row_per_programme_municipality_each_a_link(
     html = page_of(client_as("coordinator"))
     rows = table_rows(html)
     assert len(rows) == 10
+    programme = Programme.objects.get()
+    assert f'href="/analysis/crime/?area=programme%3A{programme.pk}"' in html
     assert {row["code"] for row in rows} == programme_codes()
     for row in rows:
-        assert row["link"] == f"/analysis/crime/?unit={row['code']}"
+        assert row["link"] == f"/analysis/crime/?area={row['code']}"
+        assert client_as("coordinator").get(row["link"]).status_code == 200
     # The whole programme on top of the table, the organisations below it.
     assert html.index("programme-totals") < html.index("programme-table")
     assert html.index("programme-table") < html.index("programme-people")
