@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 
 from kenesh.accounts.models import SecurityEventKind, User
 from kenesh.accounts.services import security_event_record
@@ -64,6 +65,18 @@ class SecurityTrail:
             )
 
 
+def _signed_in_user(request: HttpRequest) -> User | None:
+    """The signed-in user, without reading the session of a request that has no session cookie
+    (reading it would make every anonymous answer vary on the cookie)."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return None
+    unread = isinstance(user, SimpleLazyObject) and user._wrapped is empty  # type: ignore[attr-defined]
+    if unread and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    return user if user.is_authenticated else None
+
+
 class AccountLanguage:
     """The language a signed-in user chose, kept on their account (``User.language``).
 
@@ -79,13 +92,14 @@ class AccountLanguage:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = self._account_language(request)
+        user = _signed_in_user(request)
+        chosen = user.language if user is not None and user.language in LANGUAGE_CODES else ""
         if chosen and not request.path.startswith(API_PREFIX):
             translation.activate(chosen)
             request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        user = _signed_in_user(request)  # the login's answer has its user now
+        if user is None:
             return response
         cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
         if cookie is not None and cookie.value in LANGUAGE_CODES:
@@ -106,10 +120,3 @@ class AccountLanguage:
                 samesite=settings.LANGUAGE_COOKIE_SAMESITE,
             )
         return response
-
-    @staticmethod
-    def _account_language(request: HttpRequest) -> str:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
-            return ""
-        return user.language if user.language in LANGUAGE_CODES else ""
