@@ -70,12 +70,15 @@ def query_errors(exc: DjangoValidationError) -> ValidationError:
 
 
 def stats_period(
-    user: Any, date_from: dt.date | None, date_to: dt.date | None
+    user: Any,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+    area: AdministrativeUnit | None = None,
 ) -> tuple[dt.date, dt.date]:
     """The dates asked for, checked; without them, from 1 January two years before the last
-    recorded incident to that incident (:func:`trends.default_period`)."""
+    complete month of the area's records (:func:`trends.default_period`)."""
     start, end = trends.fill_period(
-        date_from, date_to, trends.default_period(user, timezone.localdate())
+        date_from, date_to, trends.default_period(user, timezone.localdate(), area)
     )
     if start > end:
         raise query_errors(DjangoValidationError({"to": [_("The end lies before the start.")]}))
@@ -106,7 +109,7 @@ def incident_stats(request: HttpRequest, filters: Query[StatsFilters]) -> dict[s
     if filters.unit:
         unit = unit_get(user=request.user, code=filters.unit)
         require_at(request.user, Action.AGGREGATE, Resource.INCIDENTS, unit.path)
-    date_from, date_to = stats_period(request.user, filters.date_from, filters.date_to)
+    date_from, date_to = stats_period(request.user, filters.date_from, filters.date_to, unit)
     # Disclosure control (docs/privacy.md): aggregate-only viewers get whole months, areas of a
     # municipality or more, and sensitive counts from 1 to 4 suppressed.
     detail = incident_detail(request.user, trends.municipalities_in(request.user, unit))

@@ -83,12 +83,17 @@ RATE_CHANGE_MIN_MONTHS = 6
 # --- Periods --------------------------------------------------------------------------------
 
 
-def default_period(user: User | AnonymousUser, today: dt.date) -> tuple[dt.date, dt.date]:
-    """1 January two years before the last incident recorded in the user's area, to that
-    incident's day (today when nothing is recorded, or the last lies in the future): a
-    register whose entry lags shows its latest data, not empty months."""
-    _first, last = recorded_span(user=user)
-    end = min(last, today) if last is not None else today
+def default_period(
+    user: User | AnonymousUser, today: dt.date, area: AdministrativeUnit | None = None
+) -> tuple[dt.date, dt.date]:
+    """1 January two years before the reference end, to that end: the newest of the area's
+    municipalities' own last complete months (:func:`windows.reference_end`), so a register
+    whose entry lags shows its latest complete data, and one incident dated ahead in one
+    municipality does not move the others' period into months without records."""
+    from kenesh.incidents.analysis.windows import record_windows, reference_end
+
+    windows = record_windows(user=user, municipalities=municipalities_in(user, area), today=today)
+    end = reference_end(windows, today, "records")
     return max(dt.date(end.year - 2, 1, 1), MIN_DATE), end
 
 

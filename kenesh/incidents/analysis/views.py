@@ -45,8 +45,8 @@ from kenesh.incidents.analysis.windows import (
     UpTo,
     area_windows,
     comparison_label,
-    last_complete_month_end,
     record_windows,
+    reference_end,
 )
 from kenesh.incidents.categories import SENSITIVE_CATEGORIES, Category
 from kenesh.incidents.disclosure import (
@@ -447,11 +447,8 @@ def crime_page(request: HttpRequest) -> HttpResponse:
     windows = record_windows(
         user=request.user, municipalities=asked.municipalities, today=today, up_to=up_to
     )
-    known_ends = [one.own_end for one in windows.values() if one.own_end is not None]
-    reference_end = (
-        last_complete_month_end(today) if up_to == "today" or not known_ends else max(known_ends)
-    )
-    default_period = (max(dt.date(reference_end.year - 2, 1, 1), trends.MIN_DATE), reference_end)
+    period_end = reference_end(windows, today, up_to)
+    default_period = (max(dt.date(period_end.year - 2, 1, 1), trends.MIN_DATE), period_end)
     data.setdefault("date_from", default_period[0].isoformat())
     data.setdefault("date_to", default_period[1].isoformat())
     data.setdefault("up_to", up_to)

@@ -218,6 +218,16 @@ class AreaWindows:
         return [member for member in self.members if member.stale]
 
 
+def reference_end(windows: dict[int, RecordWindows], today: dt.date, up_to: UpTo) -> dt.date:
+    """The end a page's or an answer's default period runs to: the newest of the municipalities'
+    own last complete months (never one incident's day, never a month still being entered), or
+    the last complete month before today when up to today was chosen or nothing is recorded."""
+    known = [one.own_end for one in windows.values() if one.own_end is not None]
+    if up_to == "today" or not known:
+        return last_complete_month_end(today)
+    return max(known)
+
+
 def area_windows(
     windows: dict[int, RecordWindows], months: int = WINDOW_MONTHS
 ) -> AreaWindows | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from kenesh.accounts.models import User
 from kenesh.geo.models import AdministrativeUnit, PopulationCount
@@ -238,25 +239,44 @@ def test_bad_parameters_are_refused_with_a_reason(
     assert response.json()["errors"]
 
 
-def test_the_default_period_ends_at_the_last_recorded_incident(client_as: ClientAs) -> None:
+def test_the_default_period_ends_with_the_last_complete_month_of_the_records(
+    client_as: ClientAs,
+) -> None:
     Incident.objects.all().delete()
     incident(occurred_on=dt.date(2004, 5, 6))
     body = client_as("lcpc.jetioguz").get(URL, {"group": "year"}).json()
-    assert (body["date_from"], body["date_to"]) == ("2002-01-01", "2004-05-06")
+    # May 2004 may still be being entered: the period ends with April.
+    assert (body["date_from"], body["date_to"]) == ("2002-01-01", "2004-04-30")
     assert [period["key"] for period in body["periods"]] == ["2002", "2003", "2004"]
     body = client_as("lcpc.jetioguz").get(URL, {"from": "2004-01-01", "group": "year"}).json()
-    assert (body["date_from"], body["date_to"]) == ("2004-01-01", "2004-05-06")
-    # Aggregate-only access counts whole months (docs/privacy.md).
+    assert (body["date_from"], body["date_to"]) == ("2004-01-01", "2004-04-30")
     body = client_as("coordinator").get(URL, {"group": "year"}).json()
-    assert (body["date_from"], body["date_to"]) == ("2002-01-01", "2004-05-31")
+    assert (body["date_from"], body["date_to"]) == ("2002-01-01", "2004-04-30")
 
 
-def test_with_nothing_recorded_the_default_period_ends_today(client_as: ClientAs) -> None:
+def test_one_municipalitys_late_record_does_not_move_anothers_default_period(
+    client_as: ClientAs,
+) -> None:
+    """Item 2 of "What officials saw": one incident dated ahead in Jeti-Oguz made every
+    municipality's period run into a year without records."""
+    Incident.objects.all().delete()
+    incident(occurred_on=dt.date(2004, 5, 6), unit=unit(KARAKOL))
+    incident(occurred_on=dt.date(2005, 9, 20))  # Jeti-Oguz, far ahead
+    body = client_as("coordinator").get(URL, {"group": "year", "unit": KARAKOL}).json()
+    assert body["date_to"] == "2004-04-30"
+    body = client_as("coordinator").get(URL, {"group": "year", "unit": JETI_OGUZ}).json()
+    assert body["date_to"] == "2005-08-31"
+
+
+def test_with_nothing_recorded_the_default_period_ends_with_the_last_complete_month(
+    client_as: ClientAs,
+) -> None:
     Incident.objects.all().delete()
     body = client_as("lcpc.jetioguz").get(URL, {"group": "year"}).json()
-    today = dt.date.today()
-    assert body["date_to"] == today.isoformat()
-    assert body["date_from"] == dt.date(today.year - 2, 1, 1).isoformat()
+    today = timezone.localdate()
+    end = today.replace(day=1) - dt.timedelta(days=1)
+    assert body["date_to"] == end.isoformat()
+    assert body["date_from"] == dt.date(end.year - 2, 1, 1).isoformat()
 
 
 def test_dates_before_1991_are_refused_with_the_platforms_message(client_as: ClientAs) -> None:
