@@ -220,6 +220,7 @@ BODIES: dict[str, Callable[[Place], dict[str, Any]]] = {
         "iccs": "05025",
         "occurred_on": "2024-06-15",
         "reported_on": "2024-06-16",
+        "external_ref": "SWEEP-2024-1",
     },
 }
 MULTIPART: dict[str, Callable[[Place], dict[str, Any]]] = {
