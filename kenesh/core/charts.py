@@ -30,9 +30,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from kenesh.core import formats
 
 #: Okabe and Ito (2008), "Color Universal Design": distinguishable with any colour vision.
 PALETTE = (
@@ -76,11 +77,11 @@ class Series:
 
 
 def format_number(value: float) -> str:
-    """A value for a label: whole numbers without decimals, others with at most two."""
+    """A value for a label (:mod:`kenesh.core.formats`): whole numbers without decimals, others
+    with one from 10 up and two below."""
     if float(value).is_integer():
-        return number_format(int(value), use_l10n=True)
-    decimals = 1 if abs(value) >= 10 else 2
-    return number_format(round(value, decimals), decimal_pos=decimals, use_l10n=True)
+        return formats.format_number(int(value))
+    return formats.format_number(value, 1 if abs(value) >= 10 else 2)
 
 
 def nice_ceiling(value: float) -> float:

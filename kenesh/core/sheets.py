@@ -103,10 +103,10 @@ class SheetLimits:
 
 
 def _grouped(number: int) -> str:
-    """A limit as the reader's language writes large numbers (1 000 000, 1,000,000)."""
-    from django.utils.formats import number_format
+    """A limit as the reader's language writes large numbers (kenesh.core.formats)."""
+    from kenesh.core.formats import format_number
 
-    return number_format(number, force_grouping=True)
+    return format_number(number)
 
 
 def _too_many_rows(line: int, limits: SheetLimits) -> ImportFileError:
