@@ -579,10 +579,18 @@ PROGRAMME_SPEC = ExportSpec(
             FLOAT,
         ),
         ExportColumn(
-            "ratio_lower", gettext_lazy("95 % interval, lower"), "#crime+change+lower", FLOAT
+            "ratio_lower",
+            # A literal percent sign ("% i" would read as a format): xgettext:no-python-format
+            gettext_lazy("95 % interval, lower"),
+            "#crime+change+lower",
+            FLOAT,
         ),
         ExportColumn(
-            "ratio_upper", gettext_lazy("95 % interval, upper"), "#crime+change+upper", FLOAT
+            "ratio_upper",
+            # A literal percent sign ("% i" would read as a format): xgettext:no-python-format
+            gettext_lazy("95 % interval, upper"),
+            "#crime+change+upper",
+            FLOAT,
         ),
         ExportColumn("latest", gettext_lazy("latest record"), "#date+latest", DATE),
         ExportColumn(
