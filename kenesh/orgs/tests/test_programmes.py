@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.db import IntegrityError
@@ -69,7 +70,7 @@ def test_the_coordinator_opens_on_the_programme_not_on_the_first_code() -> None:
     area = catalogue.default()
     assert area is not None and area.kind == "programme"
     assert len(area.municipalities) == 10
-    choices = catalogue.choices()
+    choices = cast(list[tuple[str, list[tuple[str, str]]]], catalogue.choices())
     _group, first_options = choices[0]
     assert first_options[0][0] == f"programme:{Programme.objects.get().pk}"
     assert "(10 " in first_options[0][1]
@@ -100,19 +101,19 @@ def test_an_oblast_covers_only_its_municipalities() -> None:
     assert all(unit.code.startswith("41702") for unit in area.municipalities)
 
 
-def test_the_catalogue_costs_a_fixed_number_of_queries(django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalogue_costs_a_fixed_number_of_queries(django_assert_max_num_queries) -> None:
     units = all_municipalities()
     with django_assert_max_num_queries(3):
         area_catalogue(units).choices()
 
 
-def test_programmes_are_kept_in_the_admin_with_an_audit(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_programmes_are_kept_in_the_admin_with_an_audit(client_as) -> None:
     admin = client_as("admin")
     assert admin.get("/admin/orgs/programme/").status_code == 200
     assert User.objects.filter(username="admin").exists()
 
 
-def test_every_signed_in_user_reads_the_programmes_through_the_api(client_as) -> None:  # type: ignore[no-untyped-def]
+def test_every_signed_in_user_reads_the_programmes_through_the_api(client_as) -> None:
     programme = Programme.objects.get()
     response = client_as("police.karakol").get("/api/v1/programmes")
     assert response.status_code == 200
@@ -122,5 +123,5 @@ def test_every_signed_in_user_reads_the_programmes_through_the_api(client_as) ->
     assert len(item["municipalities"]) == 10 and JETI_OGUZ in item["municipalities"]
 
 
-def test_the_programmes_api_wants_a_signed_in_user(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_programmes_api_wants_a_signed_in_user(client) -> None:
     assert client.get("/api/v1/programmes").status_code == 401
