@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.template import Context, Template
+from django.utils import translation
 
 from kenesh.analytics.disclosure import SuppressedTable
 from kenesh.analytics.tests.test_disclosure import derivable, random_table
@@ -132,7 +133,7 @@ def test_the_public_column_is_no_role_and_widens_no_scope() -> None:
 
 def test_aggregate_only_and_public_viewers_get_no_cell_under_one_kilometre() -> None:
     for level in (Detail.AGGREGATE, Detail.PUBLIC):
-        with pytest.raises(DisclosureRefused) as refused:
+        with pytest.raises(DisclosureRefused) as refused, translation.override("en"):
             check_cell_size(level, 100)
         assert refused.value.field == "cell_m"
         assert "1000 m" in refused.value.message

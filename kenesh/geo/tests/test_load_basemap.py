@@ -103,8 +103,8 @@ def test_a_bad_file_lists_every_bad_feature_by_index_and_writes_nothing(tmp_path
         load(write(tmp_path, bad), "--layer", "bad")
     assert BasemapFeature.objects.count() == before
     assert not BasemapLayer.objects.filter(name="bad").exists()
-    report = basemap_load(data={"type": "FeatureCollection", "features": bad}, layer="bad")
-    with translation.override("en"):
+    with translation.override("en"):  # the reasons are worded when the file is read
+        report = basemap_load(data={"type": "FeatureCollection", "features": bad}, layer="bad")
         reasons = {error.index or 0: str(error) for error in report.errors}
     assert sorted(reasons) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert "outside Kyrgyzstan" in reasons[1]
