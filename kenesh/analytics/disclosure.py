@@ -32,6 +32,14 @@ This protects against exact derivation by linear subtraction. It does not comput
 intervals (Hundepool et al. §4.3): bounds from non-negativity across several lines may still
 narrow a suppressed value; the per-line sum rule of step 2 removes the plainest such case (two
 suppressed 1s beside a published total).
+
+Pages mark a primary entry ("<5") apart from a complementary one, so a reader knows more than
+the linear equations: a primary entry lies in 1 to ``threshold - 1``, and a complementary entry
+that the rule would have suppressed had it been small (an entry of ``eligible``) lies outside
+it (0, or ``threshold`` and more). Step 2 takes that knowledge into account line by line: a
+published line whose withheld entries, with those bounds, leave a primary entry a single
+possible value gives it back, and gets one more entry suppressed (two withheld entries of a
+sensitive series, "<5" and a complement, beside a total of 6 are 1 and 5).
 """
 
 from __future__ import annotations
@@ -124,6 +132,7 @@ def suppress_table(
     row_totals: bool = True,
     column_totals: bool = True,
     primary: ArrayLike | None = None,
+    eligible: ArrayLike | None = None,
 ) -> SuppressedTable:
     """Primary and complementary suppression of an R×C table of non-negative integer counts.
 
@@ -131,7 +140,11 @@ def suppress_table(
     column (and then its grand total). ``primary``, when given, says which entries must be
     suppressed for their own sake, as a boolean mask of the (R+1)×(C+1) extended table (cells,
     row totals in the last column, column totals in the last row, the grand total in the
-    corner); by default every entry from 1 to ``threshold - 1``. Returns which cells and totals
+    corner); by default every entry from 1 to ``threshold - 1``. ``eligible`` (same shape) marks
+    the entries whose small values the rule suppresses, so that a reader who sees a primary
+    entry marked apart from a complementary one knows an eligible complement is not small; by
+    default every entry without ``primary``, and the primary entries alone with it (a reader
+    told nothing more). Returns which cells and totals
     to suppress so that no suppressed value is a linear function of the published ones (see the
     module docstring for the method and its references). Deterministic.
     """
@@ -147,6 +160,12 @@ def suppress_table(
             raise ValueError("primary covers the extended table: (rows + 1) × (columns + 1)")
         table.primary = chosen & table.exists
         table.hidden = table.primary.copy()
+        table.eligible = table.primary.copy()
+    if eligible is not None:
+        marked = np.asarray(eligible, dtype=bool)
+        if marked.shape != table.values.shape:
+            raise ValueError("eligible covers the extended table: (rows + 1) × (columns + 1)")
+        table.eligible = (marked | table.primary) & table.exists
     table.suppress()
     n_rows, n_cols = counts.shape
     hidden = table.hidden
@@ -202,6 +221,8 @@ class _ExtendedTable:
         self.values, self.exists, self.kind = values, exists, kind
         self.primary = exists & (values >= 1) & (values < threshold)
         self.hidden = self.primary.copy()
+        # Entries whose small values the rule suppresses: a complement among them is not small.
+        self.eligible = exists.copy()
         self.ground = n_rows + n_cols + 2
         # Which lines carry an equation: rows (and the row-totals column) need row totals.
         row_constrained = [row_totals] * n_rows + [column_totals]
@@ -313,7 +334,7 @@ class _ExtendedTable:
             leaks = len(hidden) == 1
             if not leaks and self.exists[total] and not self.hidden[total]:
                 hidden_sum = sum(int(self.values[entry]) for entry in hidden)
-                leaks = 0 < hidden_sum < self.threshold
+                leaks = 0 < hidden_sum < self.threshold or self._marks_pin(hidden, hidden_sum)
             if not leaks:
                 continue
             candidates = [
@@ -328,6 +349,31 @@ class _ExtendedTable:
             self.hidden[chosen] = True
             changed = True
         return changed
+
+    def _marks_pin(self, hidden: list[tuple[int, int]], hidden_sum: int) -> bool:
+        """Whether the withheld entries of a line, adding up to ``hidden_sum`` (its total is
+        published), leave one of its primary entries a single possible value when the reader
+        knows which are primary (1 to ``threshold - 1``) and which eligible complements (0, or
+        ``threshold`` and more)."""
+        n_primary = sum(1 for entry in hidden if self.primary[entry])
+        if n_primary == 0:
+            return False
+        n_eligible = sum(1 for entry in hidden if self.eligible[entry] and not self.primary[entry])
+        n_free = len(hidden) - n_primary - n_eligible
+        low, high = 1, self.threshold - 1
+        # Every primary entry has the same bounds, so the others of each are alike: the other
+        # primaries (their sum any whole number between their count and t - 1 times it), the
+        # eligible complements (0, or t and more, however many) and the free ones (anything).
+        others = [[((n_primary - 1) * low, (n_primary - 1) * high)]]
+        if n_eligible:
+            others.append([(0, 0), (self.threshold, hidden_sum)])
+        if n_free:
+            others.append([(0, hidden_sum)])
+        reach = _sums(others, hidden_sum)
+        possible = [
+            value for value in range(low, min(high, hidden_sum) + 1) if reach[hidden_sum - value]
+        ]
+        return len(possible) <= 1
 
     def _bridge_step(self) -> bool:
         """Close a cycle through the first bridge left; False when there is none."""
@@ -364,3 +410,24 @@ class _ExtendedTable:
                 break
         if self._bridges():  # pragma: no cover - a safety net, see _bridge_step
             self.hidden[self.exists] = True
+
+
+def _sums(domains: list[list[tuple[int, int]]], limit: int) -> BoolArray:
+    """Which totals from 0 to ``limit`` a sum of one value from each domain (a union of closed
+    intervals) can reach: a subset-sum over intervals, each step a sliding window."""
+    reach = np.zeros(limit + 1, dtype=bool)
+    reach[0] = True
+    totals = np.arange(limit + 1)
+    for domain in domains:
+        cumulative = np.concatenate(([0], np.cumsum(reach)))
+        following = np.zeros_like(reach)
+        for low, high in domain:
+            if low > high:
+                continue
+            upper = totals - low  # the sum before this value, at most
+            lower = np.maximum(totals - high, 0)
+            valid = upper >= 0
+            counts = cumulative[np.clip(upper, -1, limit) + 1] - cumulative[lower]
+            following |= valid & (counts > 0)
+        reach = following
+    return reach

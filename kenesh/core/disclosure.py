@@ -10,8 +10,11 @@ The one place for the rule of ``docs/privacy.md``. Four levels of detail, from m
 * ``PUBLIC`` — the public column: anonymous visitors, and every signed-in user for the whole
   country; as aggregate-only, with every count from 1 to 4 suppressed.
 
-Pages show a suppressed count as ``<5`` (the ``published`` filter of the ``disclosure``
-template library); the API sends ``null`` with ``"suppressed": true``. Suppression itself is
+Pages show a count suppressed for being from 1 to 4 itself (primary suppression) as ``<5``, and
+one withheld only so that such a count cannot be worked out from it (complementary suppression,
+and any total or sum that contains a withheld count) as ``×``, which says nothing of its size
+(the ``published`` filter of the ``disclosure`` template library); the API sends ``null`` with
+``"suppressed": true``. Suppression itself is
 the kernel :mod:`kenesh.analytics.disclosure` (primary and complementary).
 """
 
@@ -40,8 +43,10 @@ if TYPE_CHECKING:
 
 #: Counts from 1 to ``SMALL_COUNT - 1`` are suppressed where the level asks for it.
 SMALL_COUNT = DEFAULT_THRESHOLD
-#: How a suppressed count reads on a page.
+#: How a count suppressed for being from 1 to 4 reads on a page (it is 1 to 4: never else).
 SUPPRESSED_TEXT = f"<{SMALL_COUNT}"
+#: How a count withheld only to protect another one reads on a page (it may be any number).
+WITHHELD_TEXT = "×"
 #: The narrowest hot spot cell an aggregate-only or public viewer gets, in metres.
 MIN_AGGREGATE_CELL_M = 1000.0
 #: The shortest period an aggregate-only or public viewer gets counts over.
@@ -220,24 +225,44 @@ def suppresses_cells(detail: Detail, *, sensitive: bool = False) -> bool:
 
 @dataclass(frozen=True)
 class Published:
-    """One count as published: ``value`` is None when it is suppressed."""
+    """One count as published: ``value`` is None when it is suppressed.
+
+    ``small``: suppressed for being from 1 to 4 itself (primary suppression; a page says
+    ``<5``). A count suppressed without it is withheld only so that a small one cannot be
+    worked out from it (complementary suppression, a total or a sum containing a withheld
+    count): it may be any number, and a page says ``×``."""
 
     value: int | None
     suppressed: bool = False
+    small: bool = False
+
+    @classmethod
+    def withheld(cls, *, small: bool = False) -> Published:
+        """A suppressed count: ``small`` when it is from 1 to 4 (primary)."""
+        return cls(None, True, small)
 
     def __str__(self) -> str:
-        return SUPPRESSED_TEXT if self.suppressed else str(self.value)
+        if not self.suppressed:
+            return str(self.value)
+        return SUPPRESSED_TEXT if self.small else WITHHELD_TEXT
 
     def api(self) -> dict[str, int | bool | None]:
         """The count's API form: ``{"count": null, "suppressed": true}`` when suppressed."""
         return {"count": self.value, "suppressed": self.suppressed}
 
 
-def _published(values: Sequence[int], hidden: Sequence[bool]) -> list[Published]:
+def _published(
+    values: Sequence[int], hidden: Sequence[bool], primary: Sequence[bool] | None = None
+) -> list[Published]:
+    small = primary if primary is not None else [False] * len(values)
     return [
-        Published(None, True) if flag else Published(int(value))
-        for value, flag in zip(values, hidden, strict=True)
+        Published.withheld(small=bool(first)) if flag else Published(int(value))
+        for value, flag, first in zip(values, hidden, small, strict=True)
     ]
+
+
+def _one(value: int, hidden: bool, primary: bool) -> Published:
+    return Published.withheld(small=primary) if hidden else Published(int(value))
 
 
 @dataclass(frozen=True)
@@ -268,8 +293,8 @@ def publish_series(counts: Sequence[int], *, suppress: bool) -> PublishedSeries:
         return PublishedSeries(_published(counts, [False] * len(counts)), Published(total))
     found = suppress_series(list(counts))
     return PublishedSeries(
-        _published(counts, found.hidden.tolist()),
-        Published(None, True) if found.total_hidden else Published(total),
+        _published(counts, found.hidden.tolist(), [_small(int(value)) for value in counts]),
+        _one(total, found.total_hidden, _small(total)),
     )
 
 
@@ -329,23 +354,26 @@ def publish_table(
     ]
     primary.append([suppress_totals and _small(value) for value in totals] + [False])
     primary[n_rows][n_columns] = suppress_totals and _small(grand)
+    # The reader knows which entries the rule covers: a complement among them is not small.
+    eligible = [[bool(suppress_rows[i])] * (n_columns + 1) for i in range(n_rows)]
+    eligible.append([suppress_totals] * (n_columns + 1))
     if not any(any(line) for line in primary):
         return PublishedTable(
             [publish_series(row, suppress=False) for row in counts],
             PublishedSeries(_published(totals, [False] * n_columns), Published(grand)),
         )
-    found = suppress_table(counts, primary=primary)
+    found = suppress_table(counts, primary=primary, eligible=eligible)
     assert found.row_totals_hidden is not None and found.column_totals_hidden is not None
     published_rows = [
         PublishedSeries(
-            _published(row, found.hidden[i].tolist()),
-            Published(None, True) if found.row_totals_hidden[i] else Published(sum(row)),
+            _published(row, found.hidden[i].tolist(), primary[i][:n_columns]),
+            _one(sum(row), bool(found.row_totals_hidden[i]), primary[i][n_columns]),
         )
         for i, row in enumerate(counts)
     ]
     published_totals = PublishedSeries(
-        _published(totals, found.column_totals_hidden.tolist()),
-        Published(None, True) if found.grand_total_hidden else Published(grand),
+        _published(totals, found.column_totals_hidden.tolist(), primary[n_rows][:n_columns]),
+        _one(grand, found.grand_total_hidden, primary[n_rows][n_columns]),
     )
     return PublishedTable(published_rows, published_totals)
 

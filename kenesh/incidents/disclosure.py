@@ -104,13 +104,33 @@ TOTAL = None
 @dataclass
 class _YearBlocks:
     """What complementary suppression withheld, calendar year by calendar year: per series key
-    (and :data:`TOTAL`), the months withheld and whether the year's total is."""
+    (and :data:`TOTAL`), the months withheld and whether the year's total is, each as its
+    table published it (``small`` for a primary suppression, a count from 1 to 4)."""
 
-    months: dict[tuple[str | None, int, int], bool]
-    years: dict[tuple[str | None, int], bool]
+    months: dict[tuple[str | None, int, int], Published]
+    years: dict[tuple[str | None, int], Published]
 
     def month(self, key: str | None, year: int, month: int) -> bool:
-        return self.months.get((key, year, month), False)
+        found = self.months.get((key, year, month))
+        return found is not None and found.suppressed
+
+    def year(self, key: str | None, year: int) -> bool:
+        found = self.years.get((key, year))
+        return found is not None and found.suppressed
+
+    def published(self, key: str | None, start: dt.date, end: dt.date, value: int) -> Published:
+        """The count ``value`` of ``key`` from ``start`` to ``end`` as published: ``<5`` only
+        where it is one entry of a year's table suppressed for being small (a month, or a
+        whole calendar year); a withheld sum of other months, or of several years, may be any
+        number and is withheld without saying so."""
+        if not self.period(key, start, end):
+            return Published(int(value))
+        entry: Published | None = None
+        if (start.year, start.month) == (end.year, end.month):
+            entry = self.months.get((key, start.year, start.month))
+        elif (start, end) == (dt.date(start.year, 1, 1), dt.date(start.year, 12, 31)):
+            entry = self.years.get((key, start.year))
+        return Published.withheld(small=entry is not None and entry.small)
 
     def period(self, key: str | None, start: dt.date, end: dt.date) -> bool:
         """Whether the count of ``key`` from ``start`` to ``end`` (whole months) is withheld:
@@ -120,7 +140,7 @@ class _YearBlocks:
             first = max(start, dt.date(year, 1, 1))
             last = min(end, dt.date(year, 12, 31))
             if (first, last) == (dt.date(year, 1, 1), dt.date(year, 12, 31)):
-                if self.years.get((key, year), False):
+                if self.year(key, year):
                     return True
             elif any(self.month(key, year, month) for month in range(first.month, last.month + 1)):
                 return True
@@ -150,8 +170,8 @@ def _year_blocks(full: Trend, flags: dict[str, bool], totals_sensitive: bool) ->
         named: list[tuple[str | None, PublishedSeries]] = [*zip(keys, rows, strict=True)]
         for key, row in [*named, (TOTAL, column_totals)]:
             for month, one in zip(months, row.counts, strict=True):
-                blocks.months[(key, year, month)] = one.suppressed
-            blocks.years[(key, year)] = row.total.suppressed
+                blocks.months[(key, year, month)] = one
+            blocks.years[(key, year)] = row.total
     return blocks
 
 
@@ -198,20 +218,11 @@ def publish_trend(
 
     def published(key: str | None, series: CountSeries) -> PublishedSeries:
         counts = [
-            Published(None, True)
-            if (
-                blocks.month(key, period.year, period.month or 0)
-                if period.month is not None
-                else blocks.period(key, period.start, period.end)
-            )
-            else Published(int(value))
+            blocks.published(key, period.start, period.end, value)
             for period, value in zip(trend.periods, series.counts, strict=True)
         ]
         start, end = trend.periods[0].start, trend.periods[-1].end
-        withheld = blocks.period(key, start, end)
-        return PublishedSeries(
-            counts, Published(None, True) if withheld else Published(series.total)
-        )
+        return PublishedSeries(counts, blocks.published(key, start, end, series.total))
 
     return PublishedTrend(
         detail,
