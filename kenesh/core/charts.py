@@ -479,11 +479,16 @@ def bar_chart(
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of small multiples: the series it draws and its chart."""
+    """One panel of small multiples: the series it draws and its chart.
+
+    ``total`` adds the values drawn; ``complete`` is False when some are missing (a withheld
+    month is a gap, not a zero), and then ``total`` is of the values drawn only, not the
+    series' total: a title says so ("7 in published months")."""
 
     label: str
     chart: SafeString
     total: float
+    complete: bool = True
 
 
 def small_multiples(
@@ -524,6 +529,6 @@ def small_multiples(
             font_size=PANEL_FONT_SIZE,
             y_max=shared,
         )
-        total = sum(v for v in one.values if v is not None and math.isfinite(v))
-        panels.append(Panel(one.label, chart, total))
+        drawn = [v for v in one.values if v is not None and math.isfinite(v)]
+        panels.append(Panel(one.label, chart, sum(drawn), len(drawn) == len(one.values)))
     return panels

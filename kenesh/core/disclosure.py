@@ -284,6 +284,16 @@ class PublishedSeries:
     def any_suppressed(self) -> bool:
         return self.total.suppressed or any(self.suppressed)
 
+    @property
+    def marks(self) -> set[str]:
+        """The marks its withheld counts read as on a page: ``small`` (``<5``) and
+        ``complementary`` (``×``), for a legend that explains only those shown."""
+        return {
+            "small" if one.small else "complementary"
+            for one in [*self.counts, self.total]
+            if one.suppressed
+        }
+
 
 def publish_series(counts: Sequence[int], *, suppress: bool) -> PublishedSeries:
     """A series with its total, small counts suppressed (with complementary suppression, as the

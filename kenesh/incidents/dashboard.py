@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kenesh.analytics.rates import RateRatio, rate_ratio
-from kenesh.core.disclosure import suppresses
+from kenesh.core.disclosure import Detail, Published, suppresses
 from kenesh.core.exports import (
     ExportColumn,
     ExportKind,
@@ -167,18 +167,22 @@ def latest_import(user: AnyUser) -> ImportJob | None:
 @dataclass(frozen=True)
 class CategoryCounts:
     """One line of the glance: incidents of a category in the 12 months before and the last
-    12; ``None`` where the count is withheld at the viewer's level (docs/privacy.md)."""
+    12, as published at the viewer's level (withheld ones marked, docs/privacy.md)."""
 
     key: str
     label: str
-    before: int | None
-    after: int | None
+    before: Published
+    after: Published
+
+    @property
+    def withheld(self) -> bool:
+        return self.before.suppressed or self.after.suppressed
 
     @property
     def difference(self) -> int | None:
-        if self.before is None or self.after is None:
+        if self.before.value is None or self.after.value is None:
             return None
-        return self.after - self.before
+        return self.after.value - self.before.value
 
 
 def analysis_links(
@@ -251,28 +255,41 @@ def municipality_glance(
         return CategoryCounts(
             key or "total",
             label,
-            None
-            if published.withholds(before.start, before.end, key)
-            else _window_sums(monthly.periods, values, before),
-            None
-            if published.withholds(after.start, after.end, key)
-            else _window_sums(monthly.periods, values, after),
+            published.count(
+                key, before.start, before.end, _window_sums(monthly.periods, values, before)
+            ),
+            published.count(
+                key, after.start, after.end, _window_sums(monthly.periods, values, after)
+            ),
         )
 
     rows = [counts(one.key, one.counts) for one in monthly.series]
+    shown = [row for row in rows if row.before.value != 0 or row.after.value != 0]
     total = counts(TOTAL, monthly.total.counts)
     change = None
-    if total.before is not None and total.after is not None:
+    if not total.withheld:
         change = trends.rate_change(
             user=user, area=unit, end=windows.end, data_start=trends.first_record(user)
         )
     context.update(
         {
             # Categories without any incident in either window say nothing; withheld ones stay.
-            "rows": [row for row in rows if row.before != 0 or row.after != 0],
+            "rows": shown,
             "total": total,
             "change": change,
-            "withheld": any(row.before is None or row.after is None for row in [*rows, total]),
+            "withheld": any(row.withheld for row in [*shown, total]),
+            # Every count withheld: one sentence says so, not a grid of marks.
+            "all_withheld": all(
+                row.before.suppressed and row.after.suppressed for row in [*shown, total]
+            ),
+            "marks": {
+                "small" if one.small else "complementary"
+                for row in [*shown, total]
+                for one in (row.before, row.after)
+                if one.suppressed
+            },
+            "public_detail": detail is Detail.PUBLIC,
+            "years_url": crime_url(unit.code) + "#years-heading",
             "comparison": comparison_label(after, before),
         }
     )

@@ -82,6 +82,11 @@ class PublishedTrend:
     def any_suppressed(self) -> bool:
         return self.total.any_suppressed or any(one.any_suppressed for one in self.series)
 
+    @property
+    def marks(self) -> set[str]:
+        """The marks of its withheld counts (:attr:`PublishedSeries.marks`)."""
+        return set().union(self.total.marks, *(one.marks for one in self.series))
+
     def withholds(self, start: dt.date, end: dt.date, key: str | None = None) -> bool:
         """Whether a count of the series ``key`` (the total by default) from ``start`` to
         ``end`` is withheld: the months it touches must lie in the calendar years the
@@ -89,6 +94,14 @@ class PublishedTrend:
         if self.blocks is None:
             return False
         return self.blocks.period(key, start, end)
+
+    def count(self, key: str | None, start: dt.date, end: dt.date, value: int) -> Published:
+        """``value``, the count of the series ``key`` (the total by default) from ``start`` to
+        ``end``, as published: withheld where :meth:`withholds` says so, as ``<5`` only when it
+        is one entry of a year's table suppressed for being small."""
+        if self.blocks is None:
+            return Published(int(value))
+        return self.blocks.published(key, start, end, value)
 
 
 def _whole(series: CountSeries) -> PublishedSeries:

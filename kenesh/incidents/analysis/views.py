@@ -215,11 +215,6 @@ def _trend_panels(
     if not shown:
         return []
     labels = [periods.period_label(period) for period in monthly.periods]
-    suppressed = (
-        " " + _("Months with fewer than 5 incidents of a sensitive category are left out.")
-        if published.any_suppressed
-        else ""
-    )
 
     def title(one: Series) -> str:
         return _("%(category)s: incidents per month in %(area)s") % {
@@ -228,20 +223,27 @@ def _trend_panels(
         }
 
     def description(one: Series) -> str:
-        return (
-            _(
+        drawn = [v for v in one.values if v is not None]
+        total = format_number(sum(drawn))
+        if len(drawn) < len(one.values):
+            sentence = _(
+                "Line chart of the number of incidents of %(category)s per month from "
+                "%(first)s to %(last)s, %(total)s in the published months; the months "
+                "withheld at your level of access are gaps in the line. The table below gives "
+                "the figures per year."
+            )
+        else:
+            sentence = _(
                 "Line chart of the number of incidents of %(category)s per month from "
                 "%(first)s to %(last)s, %(total)s in all. The table below gives the figures "
                 "per year."
             )
-            % {
-                "category": one.label,
-                "first": labels[0],
-                "last": labels[-1],
-                "total": format_number(sum(v or 0 for v in one.values)),
-            }
-            + suppressed
-        )
+        return sentence % {
+            "category": one.label,
+            "first": labels[0],
+            "last": labels[-1],
+            "total": total,
+        }
 
     return small_multiples(
         chart_id="crime-trend",
@@ -606,7 +608,14 @@ def crime_page(request: HttpRequest) -> HttpResponse:
             "category_rows": [(one, counts.counts) for one, counts in shown],
             "year_rows": year_rows,
             "detail": own_figures.detail,
+            "public_detail": own_figures.detail is Detail.PUBLIC,
             "suppressed": published_yearly.any_suppressed or published_monthly.any_suppressed,
+            "year_marks": {
+                "small" if count.small else "complementary"
+                for line in [*(counts for _one, counts in shown), published_yearly.total]
+                for count in line.counts
+                if count.suppressed
+            },
             "areas": areas,
             "change": own_figures.change,
             "change_windows": (
