@@ -186,6 +186,7 @@ def test_tapping_a_hot_spot_on_a_phone_tells_its_incidents_in_words_within_the_s
     assert "incidents" in text or "incident" in text
     assert "hot spot" in text or "among hot spot cells" in text
     assert "chance" in text  # what the class means
+    page.wait_for_timeout(400)  # the map pans the popup into view (Leaflet's autoPan animation)
     box = page.locator(".leaflet-popup").bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= 360
     screenshot(page, "hotspot-popup-phone")

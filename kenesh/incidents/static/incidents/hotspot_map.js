@@ -169,11 +169,15 @@
       created.style.zIndex = pane[1];
       created.style.pointerEvents = "none";
     });
+    // Popups fit the map on a phone: content at most the map's width less the popup's frame.
+    function popupOptions() {
+      return { maxWidth: Math.max(160, Math.min(260, map.getSize().x - 90)), autoPanPadding: [8, 8] };
+    }
     var layer = L.geoJSON(collection, {
       style: cellStyle,
       onEachFeature: function (feature, shape) {
         if (feature.properties.kind === "cell") {
-          shape.bindPopup(popupContent(feature.properties), { maxWidth: 260 });
+          shape.bindPopup(popupContent(feature.properties), popupOptions());
         }
       }
     }).addTo(map);
@@ -190,7 +194,7 @@
         fillColor: COLOURS[String(feature.properties["class"])], fillOpacity: 0.9,
         className: "hotspot-spot"
       });
-      marker.bindPopup(popupContent(feature.properties), { maxWidth: 260 });
+      marker.bindPopup(popupContent(feature.properties), popupOptions());
       return marker;
     }));
     function update() {
