@@ -127,6 +127,8 @@ def test_on_a_phone_the_language_buttons_and_the_folded_menu_are_44_px_tap_targe
             assert button["height"] >= PHONE_TARGET and button["width"] >= PHONE_TARGET
         page.click(".navbar-toggler")
         page.locator("#main-nav [data-testid=log-out]").wait_for(state="visible")
+        # Bootstrap's collapse has finished opening (a tap while it slides open can be lost).
+        page.locator("#main-nav.collapse.show").wait_for()
         entries = page.evaluate(NAVIGATION_BOXES)
         assert len(entries) >= 5
         for entry in entries:
