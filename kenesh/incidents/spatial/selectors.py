@@ -57,6 +57,7 @@ from kenesh.core.disclosure import (
     SMALL_COUNT,
     Detail,
     DisclosureRefused,
+    Published,
     check_area,
     check_cell_size,
     min_cell_m,
@@ -155,6 +156,13 @@ class HotspotCell:
     hotspot_class: int
     ring: list[list[float]]  # closed (lon, lat) ring, counter-clockwise
     suppressed: bool = False
+    #: Suppressed for holding 1 to 4 incidents itself (a page says <5); a cell suppressed
+    #: without it is withheld to protect another and may hold any number (a page says ×).
+    small: bool = False
+
+    @property
+    def published(self) -> Published:
+        return Published(self.count, suppressed=self.suppressed, small=self.small)
 
     @property
     def centre(self) -> tuple[float, float]:
@@ -181,8 +189,10 @@ class HotspotCell:
     @property
     def count_text(self) -> str:
         """The cell's incidents in words, plural by the language's rules: "3 incidents"."""
-        if self.count is None:
+        if self.count is None and self.small:
             return _("fewer than 5 incidents")
+        if self.count is None:
+            return _("incidents withheld so that a hidden count cannot be worked out")
         return ngettext("%(count)d incident", "%(count)d incidents", self.count) % {
             "count": self.count
         }
@@ -299,6 +309,7 @@ def _located(
 @dataclass(frozen=True)
 class _Withheld:
     cells: set[int]  # indices into the occupied cells
+    small: set[int]  # those of them withheld for holding 1 to 4 incidents themselves
     mapped: bool
     not_mapped: bool
 
@@ -312,7 +323,7 @@ def _withheld(
     complementary suppression. The total of all incidents (mapped and not) is assumed known:
     the statistics publish it."""
     if not suppresses_cells(detail, sensitive=sensitive) or occupied.size == 0:
-        return _Withheld(set(), False, False)
+        return _Withheld(set(), set(), False, False)
     totals_primary = suppresses(detail, sensitive=sensitive)
     table = np.zeros((2, occupied.size), dtype=np.int64)
     table[0] = occupied
@@ -327,10 +338,20 @@ def _withheld(
     primary[0, -1] = small(mapped)
     primary[1, 0] = primary[1, -1] = small(not_mapped)
     primary[2, -1] = small(mapped + not_mapped)
-    found = suppress_table(table, row_totals=True, column_totals=False, primary=primary)
+    # The pages mark a small count (<5) apart from a complement (×): the reader knows every
+    # occupied cell is covered by the rule, so a × cell holds 5 or more
+    # (kenesh.analytics.disclosure, ``eligible``).
+    eligible = np.zeros((3, occupied.size + 1), dtype=bool)
+    eligible[0, :-1] = occupied >= 1
+    eligible[0, -1] = eligible[1, 0] = eligible[1, -1] = eligible[2, -1] = totals_primary
+    found = suppress_table(
+        table, row_totals=True, column_totals=False, primary=primary, eligible=eligible
+    )
     assert found.row_totals_hidden is not None
+    hidden = {int(k) for k in np.flatnonzero(found.hidden[0])}
     return _Withheld(
-        {int(k) for k in np.flatnonzero(found.hidden[0])},
+        hidden,
+        {k for k in hidden if primary[0, k]},
         bool(found.row_totals_hidden[0]),
         bool(found.hidden[1, 0] or found.row_totals_hidden[1]),
     )
@@ -435,6 +456,7 @@ def hotspot_map(
         detail, counts[occupied_cells].astype(np.int64), not_mapped, sensitive=sensitive
     )
     hidden = {int(occupied_cells[k]) for k in withheld.cells}
+    small = {int(occupied_cells[k]) for k in withheld.small}
     # Gi* z and its p-values are affine in the window sums: with every cell's z the counts
     # could be solved back, so wherever counts are suppressed the viewer gets the class only.
     statistics = not cells_suppressed
@@ -449,6 +471,7 @@ def hotspot_map(
             hotspot_class=int(classes[index]),
             ring=np.round(rings[k], 7).tolist(),
             suppressed=int(index) in hidden,
+            small=int(index) in small,
         )
         for k, index in enumerate(indices)
     ]

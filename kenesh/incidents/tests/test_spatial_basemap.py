@@ -166,9 +166,11 @@ def test_the_unit_list_puts_the_pilots_first_for_a_coordinator(client_as: Any) -
 # Cells in words ----------------------------------------------------------------------------------
 
 
-def cell(count: int | None, hotspot_class: int) -> HotspotCell:
+def cell(count: int | None, hotspot_class: int, *, small: bool = True) -> HotspotCell:
     ring = [[78.0, 42.0], [78.01, 42.0], [78.01, 42.01], [78.0, 42.01], [78.0, 42.0]]
-    return HotspotCell(0, 0, count, 2.0, 0.01, 0.02, hotspot_class, ring, count is None)
+    return HotspotCell(
+        0, 0, count, 2.0, 0.01, 0.02, hotspot_class, ring, count is None, small=small
+    )
 
 
 def test_an_empty_cell_among_hot_cells_is_not_called_a_hot_spot() -> None:
@@ -199,6 +201,13 @@ def test_cell_counts_are_in_words_with_the_languages_plural(
 ) -> None:
     with translation.override(language):
         assert cell(count, 0).count_text.startswith(expected)
+
+
+def test_a_cell_withheld_to_protect_another_is_never_said_to_hold_fewer_than_5() -> None:
+    with translation.override("en"):
+        withheld = cell(None, 0, small=False)
+        assert "fewer than 5" not in withheld.count_text
+        assert withheld.published.suppressed and not withheld.published.small
 
 
 def test_the_geojson_carries_the_cells_texts_in_the_request_language(client_as: Any) -> None:
