@@ -174,3 +174,21 @@ def screenshot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def log_in(page: Any, username: str, language: str | None = None) -> None:
+    """Log in as a demo user (the demo password), speaking ``language`` when one is given (the
+    language cookie, as the language switch sets it)."""
+    from django.conf import settings
+
+    from kenesh.portal.demo import DEMO_PASSWORD
+
+    if language:
+        page.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
+        )
+    page.goto(f"{page.base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")

@@ -16,7 +16,8 @@ from django.utils import translation
 
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.orgs.models import WorkingGroup
-from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
+from kenesh.portal.demo import JETI_OGUZ
+from tests.browser.conftest import log_in as browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +34,7 @@ def kyrgyz(message: str) -> str:
 
 
 def log_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    browser_log_in(page, username)
     assert page.url == f"{page.base_url}/"
 
 

@@ -19,21 +19,13 @@ import numpy as np
 import pytest
 
 from kenesh.incidents.tests.factories import IncidentFactory
-from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
-from tests.browser.conftest import SCREENSHOTS, screenshot
+from kenesh.portal.demo import JETI_OGUZ
+from tests.browser.conftest import SCREENSHOTS, log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 # A year before the demo's incidents, so the map holds exactly these.
 YEAR = 2019
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 def make_incidents() -> int:

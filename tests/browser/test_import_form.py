@@ -9,26 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 from kenesh.core.imports import import_kinds
-from kenesh.portal.demo import DEMO_PASSWORD
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 Box = dict[str, float]
-
-
-def log_in(page: Any, username: str, language: str) -> None:
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
-    )
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 def box(page: Any, selector: str) -> Box:

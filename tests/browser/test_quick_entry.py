@@ -12,28 +12,16 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.incidents.models import Incident
-from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
-from tests.browser.conftest import screenshot
+from kenesh.portal.demo import JETI_OGUZ
+from tests.browser.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.browser
 
 MIN_TAP = 44  # px: the smallest input a thumb hits reliably
-
-
-def log_in(page: Any, username: str, language: str) -> None:
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": page.base_url}]
-    )
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
 
 
 def off_screen(page: Any, selector: str) -> list[str]:

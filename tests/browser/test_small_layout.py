@@ -14,7 +14,8 @@ import pytest
 from django.conf import settings
 
 from kenesh.orgs.models import WorkingGroup
-from kenesh.portal.demo import DEMO_PASSWORD, JETI_OGUZ
+from kenesh.portal.demo import JETI_OGUZ
+from tests.browser.conftest import log_in as browser_log_in
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
@@ -27,12 +28,7 @@ DESKTOP_TARGET = 24
 
 
 def log_in(page: Any, username: str, language: str) -> None:
-    set_language(page, language)
-    page.goto(f"{page.base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    browser_log_in(page, username, language)
     assert page.url == f"{page.base_url}/"
 
 
