@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "kenesh.geo",
     "kenesh.orgs",
     "kenesh.incidents",
+    "kenesh.consultations",
     "kenesh.portal",  # the top app: reads the module registry, imported by nothing
 ]
 

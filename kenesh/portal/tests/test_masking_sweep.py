@@ -36,6 +36,7 @@ from kenesh.incidents.tests.masking_support import (
     sensitive_incident,
     viewers_without_restricted,
 )
+from kenesh.portal.tests.sweeping import contributions
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +44,10 @@ pytestmark = pytest.mark.django_db
 SENTINEL_MAKERS: dict[type[models.Model], tuple[Callable[..., Any], Callable[[str], list[str]]]] = {
     Incident: (sensitive_incident, leaks),
 }
+# Every module's own makers (kenesh/<app>/tests/sweep_*.py).
+for _name, _entries in contributions():
+    if _name == "SENTINEL_MAKERS":
+        SENTINEL_MAKERS.update(_entries)
 
 
 class Request:

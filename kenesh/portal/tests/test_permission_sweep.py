@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -55,8 +54,9 @@ from kenesh.core.permissions import Action, Resource, Role, role_allows
 from kenesh.core.scope import allowed, allowed_anywhere
 from kenesh.geo.models import AdministrativeUnit
 from kenesh.geo.tests.factories import MunicipalityFactory, country
-from kenesh.incidents.tests.factories import IncidentFactory, IncidentImportJobFactory
+from kenesh.incidents.tests.factories import IncidentFactory
 from kenesh.orgs.tests.factories import MembershipFactory, OrganisationFactory, WorkingGroupFactory
+from kenesh.portal.tests.sweeping import Place, Rows, Sample, contributions
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
@@ -90,60 +90,9 @@ NATIONAL_ROLES = {Role.ADMINISTRATOR, Role.PROGRAMME_COORDINATOR}
 # The place and its objects -----------------------------------------------------------------------
 
 
-@dataclass
-class Place:
-    """Municipality A, where the sample objects lie, and B, a municipality of another rayon."""
-
-    a: AdministrativeUnit
-    b: AdministrativeUnit
-    made: dict[str, Any] = field(default_factory=dict)
-
-    def once(self, key: str, make: Callable[[], Any]) -> Any:
-        if key not in self.made:
-            self.made[key] = make()
-        return self.made[key]
-
-    def neighbour(self) -> AdministrativeUnit:
-        """Another municipality of A's rayon."""
-        return self.once("neighbour", lambda: MunicipalityFactory(parent=self.a.parent))
-
-    def organisation(self) -> Any:
-        return self.once("organisation", lambda: OrganisationFactory(unit=self.a))
-
-    def membership(self) -> Any:
-        group = self.once("group", lambda: WorkingGroupFactory(unit=self.a))
-        return self.once("membership", lambda: MembershipFactory(working_group=group))
-
-    def group(self) -> Any:
-        return self.membership().working_group
-
-    def incident(self) -> Any:
-        return self.once("incident", lambda: IncidentFactory(unit=self.a))
-
-    def import_job(self) -> Any:
-        """An incident import by a police officer of A."""
-        owner = self.once("importer", lambda: UserFactory(role=Role.POLICE_OFFICER, unit=self.a))
-        return self.once("import_job", lambda: IncidentImportJobFactory(created_by=owner))
-
-
 @pytest.fixture
 def place() -> Place:
     return Place(a=MunicipalityFactory.create(), b=MunicipalityFactory.create())
-
-
-@dataclass(frozen=True)
-class Sample:
-    """The path parameters (and the query, where the operation requires one) of an address.
-
-    ``names_object``: they name an object or unit of A (so a user of B gets 404), not a format.
-    ``resource``: for an address declared with the resource of the kind it names
-    (:func:`kenesh.core.access.requires_of_kind`), the resource of the sample's kind.
-    """
-
-    values: Callable[[Place], dict[str, Any]] = lambda place: {}
-    query: Callable[[Place], dict[str, Any]] = lambda place: {}
-    names_object: bool = True
-    resource: Resource | None = None
 
 
 def _unit(place: Place) -> dict[str, Any]:
@@ -512,17 +461,6 @@ def test_the_signed_check_catches_a_webhook_declared_signed_but_open(settings: A
 # Lists do not grow their queries with their rows -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Rows:
-    """Makes ``n`` rows a viewer sees in a list; returns the query string and path values."""
-
-    viewer: Role
-    make: Callable[[Place, int], dict[str, Any]]
-    at_rayon: bool = (
-        False  # the viewer's role is held at A's rayon (rows in several municipalities)
-    )
-
-
 def _municipalities(place: Place, n: int) -> dict[str, Any]:
     MunicipalityFactory.create_batch(n, parent=place.a.parent)
     return {}
@@ -579,6 +517,18 @@ ROWS: dict[str, Rows] = {
     "api:incidents": Rows(Role.POLICE_OFFICER, _incidents),
     "audit-log": Rows(Role.ADMINISTRATOR, _audit_entries),
 }
+
+
+# Every module's own samples, bodies and row makers (kenesh/<app>/tests/sweep_*.py).
+_CONTRIBUTED: dict[str, dict[str, Any]] = {
+    "SAMPLES": SAMPLES,
+    "BODIES": BODIES,
+    "MULTIPART": MULTIPART,
+    "RESTRICTED_SAMPLES": RESTRICTED_SAMPLES,
+    "ROWS": ROWS,
+}
+for _name, _entries in contributions():
+    _CONTRIBUTED[_name].update(_entries)
 
 
 def _is_api_list(endpoint: Endpoint) -> bool:

@@ -1,0 +1,36 @@
+"""What the consultations module contributes to the platform (kenesh.core.modules)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from kenesh.core.modules import Module, register
+from kenesh.core.permissions import Resource
+
+CONSULTATIONS = _("Consultations")
+
+module = register(
+    Module(
+        label="consultations",
+        name=_("Consultations"),
+        resources=(Resource.SURVEYS, Resource.CONCERNS, Resource.PRIORITIES),
+        nav=(
+            # surveys
+            # concerns
+            # meetings
+            # priorities
+        ),
+        panels=(),
+        urls=(("", "kenesh.consultations.urls"),),
+        api_routers=(
+            ("/surveys", "kenesh.consultations.xlsform.api.router"),
+            ("/surveys", "kenesh.consultations.surveys.api.router"),
+            ("/meetings", "kenesh.consultations.meetings.api.router"),
+            ("/concerns", "kenesh.consultations.concerns.api.router"),
+            ("/public", "kenesh.consultations.public.api.router"),
+            ("/intake", "kenesh.consultations.intake.api.router"),
+            ("/priorities", "kenesh.consultations.priorities.api.router"),
+        ),
+        demo_loader=None,
+        import_kinds=(),
+        exports=(),
+    )
+)
