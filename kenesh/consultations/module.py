@@ -12,8 +12,10 @@ module = register(
         label="consultations",
         name=_("Consultations"),
         resources=(Resource.SURVEYS, Resource.CONCERNS, Resource.PRIORITIES),
+        # Each feature adds its own entries, in its own lines (menu=CONSULTATIONS).
         nav=(
             # surveys
+            # results
             # concerns
             # meetings
             # priorities
@@ -23,6 +25,7 @@ module = register(
         api_routers=(
             ("/surveys", "kenesh.consultations.xlsform.api.router"),
             ("/surveys", "kenesh.consultations.surveys.api.router"),
+            ("/surveys", "kenesh.consultations.results.api.router"),
             ("/meetings", "kenesh.consultations.meetings.api.router"),
             ("/concerns", "kenesh.consultations.concerns.api.router"),
             ("/public", "kenesh.consultations.public.api.router"),
