@@ -233,6 +233,13 @@ STATIC_ROOT = Path(env_str("KENESH_STATIC_ROOT") or DATA_DIR / "static")
 # WhiteNoise warns on every request when the directory is missing (before collectstatic).
 with contextlib.suppress(OSError):
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (meeting attachments) live in the data directory. There is no MEDIA_URL route:
+# they are never served as media, only through views that check scope and role.
+MEDIA_ROOT = Path(env_str("KENESH_MEDIA_ROOT") or DATA_DIR / "media")
+# The largest attachment of a meeting (docs/meetings.md), in bytes.
+KENESH_MEETING_ATTACHMENT_MAX_BYTES = int(
+    env_str("KENESH_MEETING_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -358,6 +365,23 @@ IMPORT_REPORT_ERRORS = int(env_str("KENESH_IMPORT_REPORT_ERRORS", "500"))
 # the sweep (Celery beat, core.import_jobs_sweep): its worker died or never came.
 IMPORT_JOB_TIMEOUT = int(env_str("KENESH_IMPORT_JOB_TIMEOUT", "900"))  # seconds
 IMPORT_QUEUE_TIMEOUT = int(env_str("KENESH_IMPORT_QUEUE_TIMEOUT", "86400"))  # seconds
+
+# SMS and Telegram intake (docs/intake.md). A webhook whose secret is empty refuses everything.
+# The SMS gateway signs each request with KENESH_SMS_SECRET (X-Kenesh-Signature); Telegram sends
+# KENESH_TELEGRAM_SECRET in X-Telegram-Bot-Api-Secret-Token (setWebhook's secret_token). Replies
+# go through the senders named here (dotted paths; the console sender prints them, the demo's).
+KENESH_SMS_SECRET = env_str("KENESH_SMS_SECRET")
+KENESH_TELEGRAM_SECRET = env_str("KENESH_TELEGRAM_SECRET")
+KENESH_SMS_SENDER = env_str(
+    "KENESH_SMS_SENDER", "kenesh.consultations.intake.senders.ConsoleSender"
+)
+KENESH_TELEGRAM_SENDER = env_str(
+    "KENESH_TELEGRAM_SENDER", "kenesh.consultations.intake.senders.ConsoleSender"
+)
+# For the HTTP SMS sender: where the gateway takes outgoing messages (signed with the SMS secret).
+KENESH_SMS_SEND_URL = env_str("KENESH_SMS_SEND_URL")
+# For the Telegram sender: the bot's token from @BotFather.
+KENESH_TELEGRAM_BOT_TOKEN = env_str("KENESH_TELEGRAM_BOT_TOKEN")
 
 
 LOGGING = {

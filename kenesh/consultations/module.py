@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kenesh.core.modules import Module, register
+from kenesh.core.modules import Module, NavEntry, register
 from kenesh.core.permissions import Resource
 
 CONSULTATIONS = _("Consultations")
@@ -18,6 +18,13 @@ module = register(
             # results
             # concerns
             # meetings
+            NavEntry(
+                _("Meetings"),
+                "consultations:meetings:list",
+                Resource.SURVEYS,
+                menu=CONSULTATIONS,
+                order=62,
+            ),
             # priorities
         ),
         panels=(),
