@@ -114,6 +114,9 @@ class ImportJob(TimeStampedModel):
     # The unit of the uploader's scope at upload: users with restricted access to the kind's
     # resource there see the job's report and rejects.
     unit_path = models.CharField(_("unit path"), max_length=255, blank=True, db_index=True)
+    # For a kind whose rows all go into one record (a survey's responses): that record's id,
+    # checked for the uploader at upload (ImportKind.resolve_target) and read by the kind's spec.
+    target = models.PositiveBigIntegerField(_("imported into"), null=True, blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     # Written with the progress while the job runs; the sweep fails a job that has none for
     # IMPORT_JOB_TIMEOUT seconds (its worker died).

@@ -282,6 +282,12 @@ class ImportSpec(ABC):
     batch_size: int = 1000
     allows_updates: bool = False
 
+    def header_key(self, header: str) -> str:
+        """The column key a header of the file names, before the mapping and the documented
+        headers are matched (case and spaces are ignored after). The header itself by default;
+        a kind may read headers its own way (a KoboToolbox export's group paths, ``grp/q1``)."""
+        return header
+
     @abstractmethod
     def build(self, values: dict[str, Any], present: frozenset[str]) -> tuple[Any, dict[str, str]]:
         """The object for one row of parsed ``values`` (every column key, defaults filled in;
@@ -310,7 +316,7 @@ def resolve_columns(
     positions: dict[str, int] = {}
     errors: list[RowError] = []
     for index, name in enumerate(header):
-        normal = " ".join(name.split()).lower()
+        normal = " ".join(spec.header_key(name).split()).lower()
         if not normal:
             continue
         if normal in positions:
@@ -1192,6 +1198,7 @@ def import_job_create(
     mapping: dict[str, str] | None = None,
     language: str = "ky",
     unit_path: str = "",
+    target: int | None = None,
 ) -> ImportJob:
     """Store an uploaded file as a queued job (the caller enqueues it after commit).
 
@@ -1213,6 +1220,7 @@ def import_job_create(
         mapping=mapping or {},
         language=language,
         unit_path=unit_path,
+        target=target,
     )
 
 
@@ -1534,6 +1542,12 @@ class ImportKind:
     description: str | Promise = ""  # the upload page's introduction
     docs: str = "docs/import.md"  # where officials read about the sheet
     template_name: str = ""  # the template's file name without extension; default "<key>-template"
+    # For a kind whose rows all go into one record (a survey's responses): checks the id an
+    # upload names for the uploader, ``resolve_target(user, pk)``, and returns the record or
+    # raises (Http404 outside their area, PermissionDenied without write access there,
+    # ValidationError when it is missing). The job keeps the id (``ImportJob.target``); the
+    # spec reads it from its ``job``. ``None``: the kind takes no target.
+    resolve_target: Callable[..., Any] | None = None
 
     def spec(
         self, *, user: User | AnonymousUser | None = None, job: ImportJob | None = None
@@ -1604,12 +1618,20 @@ def import_start(
     mapping: dict[str, str] | None = None,
     language: str = "ky",
     enqueue: Callable[[int], object] | None = None,
+    target: int | None = None,
 ) -> ImportJob:
     """Store an uploaded sheet of ``kind`` as a job carrying the unit of the uploader's scope,
     and run it in the background once the transaction commits (in-process when no broker is
-    configured): the one way pages and the API start an import."""
+    configured): the one way pages and the API start an import.
+
+    ``target``: the record the rows go into, for a kind that takes one
+    (:attr:`ImportKind.resolve_target`, which checks it for ``actor`` first)."""
     from kenesh.core.tasks import import_run
 
+    if kind.resolve_target is not None:
+        kind.resolve_target(actor, target)
+    elif target is not None:
+        raise ValidationError({"target": _("This kind of import takes no target.")})
     job = import_job_create(
         actor=actor,
         kind=kind.key,
@@ -1620,6 +1642,7 @@ def import_start(
         mapping=mapping,
         language=language,
         unit_path=uploader_unit_path(actor, kind.resource),
+        target=target,
     )
     run = enqueue or import_run.delay
     transaction.on_commit(lambda: run(job.pk))

@@ -124,10 +124,12 @@ def start_import(
     skip_invalid: bool,
     dry_run: bool,
     mapping: str,
+    target: int | None = None,
 ) -> Status[Any]:
     """Check and store an uploaded sheet of ``kind`` as a job (202 with the job): 403 without
     write access to the kind's resource, 422 for an empty or too large file or an unknown
-    mapping."""
+    mapping; for a kind that imports into one record, ``target`` names it (404 outside the
+    user's area, 403 without write access there, 422 when missing)."""
     require_anywhere(request.user, Action.WRITE, kind.resource)
     problem = check_upload_size(file.size)
     if problem:
@@ -146,6 +148,7 @@ def start_import(
         dry_run=dry_run,
         mapping=dict(saved.mapping) if saved is not None else None,
         language=get_language() or "ky",
+        target=target,
     )
     # In-process (no broker) the job has run by now; with a worker it is still queued.
     return Status(202, job_out(import_job_for(request.user, job.pk, kind=kind)))
@@ -158,7 +161,8 @@ def start_import(
     description=(
         "Stores the file as a job and runs it in the background; follow it with "
         "GET /imports/{id}. `kind` names what the sheet holds (`incidents`, ...; see "
-        "docs/import.md). All-or-nothing unless skip_invalid; dry_run only validates. "
+        "docs/import.md); `target` the record a kind imports into (`survey-responses`: the "
+        "survey's id). All-or-nothing unless skip_invalid; dry_run only validates. "
         "Requires write access to the kind's records; every row must lie in the user's "
         "territory."
     ),
@@ -171,6 +175,7 @@ def import_upload(
     skip_invalid: Form[bool] = False,
     dry_run: Form[bool] = False,
     mapping: Form[str] = "",
+    target: Form[int | None] = None,
 ) -> Status[Any]:
     try:
         chosen = import_kind(kind)
@@ -178,7 +183,13 @@ def import_upload(
         message = _("No import kind is called %(kind)s.") % {"kind": kind}
         raise ValidationError({"kind": message}) from None
     return start_import(
-        request, chosen, file, skip_invalid=skip_invalid, dry_run=dry_run, mapping=mapping
+        request,
+        chosen,
+        file,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+        mapping=mapping,
+        target=target,
     )
 
 

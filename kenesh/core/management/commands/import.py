@@ -53,6 +53,12 @@ class Command(BaseCommand):
             help="write the valid rows; the rejected ones go to the rejects file",
         )
         parser.add_argument(
+            "--target",
+            type=int,
+            metavar="ID",
+            help="the record a kind imports into (survey-responses: the survey's id)",
+        )
+        parser.add_argument(
             "--rejects", metavar="FILE", help="the rejects CSV (default: FILE.rejects.csv)"
         )
         parser.add_argument(
@@ -158,6 +164,7 @@ class Command(BaseCommand):
             mapping=mapping,
             language=language,
             unit_path=uploader_unit_path(user, kind.resource) if user is not None else "",
+            target=options["target"],
         )
         job.sha256 = _sha256(path)
         spec = kind.spec(user=spec_user, job=job)
