@@ -382,6 +382,8 @@ KENESH_TELEGRAM_SENDER = env_str(
 KENESH_SMS_SEND_URL = env_str("KENESH_SMS_SEND_URL")
 # For the Telegram sender: the bot's token from @BotFather.
 KENESH_TELEGRAM_BOT_TOKEN = env_str("KENESH_TELEGRAM_BOT_TOKEN")
+# The number people text concerns to, printed on the public concern posters (docs/concerns.md).
+KENESH_SMS_NUMBER = env_str("KENESH_SMS_NUMBER", "")
 
 
 LOGGING = {
