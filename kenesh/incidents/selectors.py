@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from kenesh.accounts.models import User
+    from kenesh.incidents.analysis.trends import RateChange
 
     AnyUser = User | AnonymousUser
 
@@ -71,3 +72,45 @@ def incident_units(*, user: AnyUser) -> QuerySet[AdministrativeUnit]:
     return AdministrativeUnit.objects.filter(pk__in=readable, level=Level.MUNICIPALITY).order_by(
         "name_ru", "code"
     )
+
+
+def category_rates(
+    *,
+    user: AnyUser,
+    units: list[AdministrativeUnit],
+    start: dt.date,
+    end: dt.date,
+    categories: list[str] | None = None,
+) -> dict[str, RateChange]:
+    """Per prevention category (all of :class:`~kenesh.incidents.categories.Category` unless
+    ``categories`` names some): incidents of the municipalities ``units`` that the user may
+    aggregate, per 10,000 person-years, over the whole months from ``start``'s to ``end``'s
+    and over as many months before them, with the rate ratio (later over earlier).
+
+    For other modules (the priority matrix of consultations), which meet incidents only through
+    this selector. Each category is :func:`kenesh.incidents.analysis.trends.rate_change` over
+    the period (person-years from :mod:`kenesh.geo.population`, the exact ratio of
+    :func:`kenesh.analytics.rates.rate_ratio`; windows cut to the municipalities' first record,
+    with its caveat), so the figures are the crime page's."""
+    # Imported here: the statistics import this module.
+    from kenesh.incidents.analysis.trends import rate_change
+    from kenesh.incidents.analysis.windows import month_end, months_between
+    from kenesh.incidents.categories import Category
+
+    last = month_end(end)
+    months = months_between(start, last) + 1
+    if months < 1:
+        raise ValueError("the period ends before it starts")
+    data_start, _last = recorded_span(user=user, units=units)
+    return {
+        category: rate_change(
+            user=user,
+            area=None,
+            end=last,
+            category=category,
+            months=months,
+            data_start=data_start,
+            municipalities=units,
+        )
+        for category in (categories if categories is not None else Category.values)
+    }

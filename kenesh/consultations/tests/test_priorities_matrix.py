@@ -1,0 +1,249 @@
+"""The priority matrix against components worked out by hand from the factories' data:
+concerns, a "most serious problems" survey, incidents and population; the survey component
+missing; small counts withheld for aggregate-only roles; the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from kenesh.accounts.tests.factories import UserFactory
+from kenesh.analytics.priorities import DEFAULT_WEIGHTS
+from kenesh.consultations.models import ConcernCategory, QuestionKind, QuestionMeasure
+from kenesh.consultations.priorities.selectors import Status, priority_matrix
+from kenesh.consultations.tests.factories import (
+    AnswerFactory,
+    ConcernFactory,
+    OptionFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SurveyFactory,
+)
+from kenesh.core.permissions import Role
+from kenesh.geo.tests.factories import MunicipalityFactory, PopulationCountFactory, country
+from kenesh.incidents.tests.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+START, END = dt.date(2024, 7, 1), dt.date(2025, 6, 30)
+BEFORE = (dt.date(2023, 7, 1), dt.date(2024, 6, 30))
+POPULATION = {2023: 8_000, 2024: 10_000, 2025: 12_000}
+
+
+def at(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def person_years(start: dt.date, end: dt.date) -> float:
+    """Σ over the years of population × days covered / days in the year, day by day."""
+    total, day = 0.0, start
+    while day <= end:
+        days_in_year = 366 if day.year % 4 == 0 else 365
+        total += POPULATION[day.year] / days_in_year
+        day += dt.timedelta(days=1)
+    return total
+
+
+@pytest.fixture
+def unit():
+    municipality = MunicipalityFactory()
+    for year, population in POPULATION.items():
+        PopulationCountFactory(unit=municipality, year=year, population=population)
+    return municipality
+
+
+def make_concerns(unit, counts: dict[str, int]) -> None:
+    for code, n in counts.items():
+        for _ in range(n):
+            ConcernFactory(unit=unit, category_id=code, received_at=at(dt.date(2024, 9, 1)))
+    # Outside the period: not counted.
+    ConcernFactory(unit=unit, category_id="stray_dogs", received_at=at(dt.date(2024, 6, 30)))
+
+
+def make_survey(unit, chosen: list[list[str]]) -> None:
+    survey = SurveyFactory(unit=unit)
+    question = QuestionFactory(
+        survey=survey, kind=QuestionKind.MULTIPLE, measures=QuestionMeasure.SERIOUS_PROBLEMS
+    )
+    options = {
+        code: OptionFactory(question=question, code=code)
+        for code in ConcernCategory.objects.values_list("code", flat=True)
+    }
+    for codes in chosen:
+        response = ResponseFactory(survey=survey, submitted_at=at(dt.date(2025, 2, 1)))
+        for code in codes:
+            AnswerFactory(response=response, question=question, option=options[code])
+
+
+def make_incidents(unit) -> None:
+    # Livestock theft: 6 in the period, 3 before; burglary: 5 in the period, 10 before; and one
+    # earlier, so the register begins before the period before.
+    IncidentFactory(unit=unit, iccs_id="0501", occurred_on=dt.date(2023, 1, 10))
+    for day in [dt.date(2024, 8, d) for d in range(1, 7)]:
+        IncidentFactory(unit=unit, iccs_id="05025", occurred_on=day)
+    for day in [dt.date(2023, 9, d) for d in range(1, 4)]:
+        IncidentFactory(unit=unit, iccs_id="05025", occurred_on=day)
+    for day in [dt.date(2025, 1, d) for d in range(1, 6)]:
+        IncidentFactory(unit=unit, iccs_id="0501", occurred_on=day)
+    for day in [dt.date(2024, 1, d) for d in range(1, 11)]:
+        IncidentFactory(unit=unit, iccs_id="0501", occurred_on=day)
+
+
+def expected_scores(raw: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Share of the maximum (min–max for the change) and the weighted mean over the present
+    components, written out again."""
+    names = list(DEFAULT_WEIGHTS)
+    scaled: dict[str, dict[str, float]] = {code: {} for code in raw}
+    for name in names:
+        present = {code: row[name] for code, row in raw.items() if not math.isnan(row[name])}
+        if not present:
+            continue
+        low, high = min(present.values()), max(present.values())
+        for code, value in present.items():
+            if name == "rate_change":
+                scaled[code][name] = (value - low) / (high - low) if high > low else 0.0
+            else:
+                scaled[code][name] = value / high if high > 0 else 0.0
+    return {
+        code: sum(DEFAULT_WEIGHTS[n] * v for n, v in parts.items())
+        / sum(DEFAULT_WEIGHTS[n] for n in parts)
+        for code, parts in scaled.items()
+    }
+
+
+def test_the_matrix_matches_components_worked_out_by_hand(unit):
+    make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3, "burglary": 1})
+    make_survey(
+        unit,
+        [["street_lighting", "livestock_theft"], ["livestock_theft"], ["burglary"], []],
+    )
+    make_incidents(unit)
+    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    matrix = priority_matrix(user=user, unit=unit, start=START, end=END)
+
+    assert (matrix.start, matrix.end) == (START, END)
+    assert (matrix.before_start, matrix.before_end) == BEFORE
+    after_years, before_years = person_years(START, END), person_years(*BEFORE)
+    livestock = matrix.row("livestock_theft").components
+    assert livestock["concerns_share"].value == pytest.approx(3 / 10)
+    assert livestock["concerns_share"].n == 3
+    # Four respondents answered (one chose nothing, so answered nothing: three respondents).
+    assert matrix.respondents == 3
+    assert livestock["survey_share"].value == pytest.approx(2 / 3)
+    assert livestock["incident_rate"].value == pytest.approx(10_000 * 6 / after_years)
+    assert livestock["rate_change"].value == pytest.approx(
+        10_000 * 6 / after_years - 10_000 * 3 / before_years
+    )
+    burglary = matrix.row("burglary").components
+    assert burglary["incident_rate"].value == pytest.approx(10_000 * 5 / after_years)
+    lights = matrix.row("street_lighting").components
+    assert lights["incident_rate"].status == Status.NOT_APPLICABLE
+    assert lights["severity"].value == 1.0
+
+    nan = math.nan
+    raw = {}
+    for row in matrix.rows:
+        raw[row.category.code] = {
+            name: (one.value if one.status == Status.OK else nan)
+            for name, one in row.components.items()
+        }
+    expected = expected_scores(raw)
+    for row in matrix.rows:
+        assert row.score == pytest.approx(expected[row.category.code])
+    ranked = sorted(expected, key=lambda code: -expected[code])
+    assert [row.category.code for row in matrix.rows][:3] == ranked[:3]
+    assert [row.rank for row in matrix.rows] == list(range(1, len(matrix.rows) + 1))
+
+
+def test_without_a_survey_the_survey_component_is_missing_and_the_weights_renormalise(unit):
+    make_concerns(unit, {"street_lighting": 5, "fraud": 5})
+    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    matrix = priority_matrix(user=user, unit=unit, start=START, end=END)
+    lights = matrix.row("street_lighting")
+    assert lights.components["survey_share"].status == Status.MISSING
+    # Street lighting: concerns 1 (the largest share), severity 1/5; no survey, no incidents.
+    w = DEFAULT_WEIGHTS
+    expected = (w["concerns_share"] * 1.0 + w["severity"] * 0.2) / (
+        w["concerns_share"] + w["severity"]
+    )
+    assert lights.score == pytest.approx(expected)
+
+
+def test_weights_asked_for_replace_the_defaults(unit):
+    make_concerns(unit, {"street_lighting": 5})
+    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    matrix = priority_matrix(
+        user=user,
+        unit=unit,
+        start=START,
+        end=END,
+        weights={"severity": 0.0, "incident_rate": 0.0, "rate_change": 0.0},
+    )
+    assert matrix.weights["severity"] == 0.0
+    assert matrix.rows[0].category.code == "street_lighting"
+    assert matrix.rows[0].score == pytest.approx(1.0)
+
+
+def test_an_aggregate_only_role_gets_counts_under_five_withheld_and_left_out(unit):
+    make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3})
+    make_incidents(unit)
+    coordinator = UserFactory(role=Role.PROGRAMME_COORDINATOR, unit=country())
+    matrix = priority_matrix(user=coordinator, unit=unit, start=START, end=END)
+    livestock = matrix.row("livestock_theft").components
+    assert livestock["concerns_share"].status == Status.SUPPRESSED
+    assert livestock["concerns_share"].n is None and livestock["concerns_share"].small
+    # 6 livestock thefts in the period but 3 before: the rate stays, the change is withheld.
+    assert livestock["incident_rate"].status == Status.OK
+    assert livestock["rate_change"].status == Status.SUPPRESSED
+    # The street lighting count (6) would give the 3 back from the total: withheld too.
+    lights = matrix.row("street_lighting").components
+    assert lights["concerns_share"].status == Status.SUPPRESSED
+    assert not lights["concerns_share"].small
+    # The police read the records: nothing withheld.
+    police = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
+    full = priority_matrix(user=police, unit=unit, start=START, end=END)
+    assert full.row("livestock_theft").components["concerns_share"].value == pytest.approx(1 / 3)
+
+
+def test_the_page_shows_every_component_beside_the_score_with_a_legend(unit):
+    make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3})
+    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    response = client.get(
+        reverse("consultations:priorities:matrix"),
+        {"unit": unit.code, "date_from": "2024-07-01", "date_to": "2025-06-30"},
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'data-category="street_lighting"' in body
+    assert 'data-testid="legend-missing"' in body
+    assert 'data-testid="legend-not-applicable"' in body
+    assert 'data-testid="adopt-link"' in body
+    assert response.context["matrix"].rows[0].category.code == "street_lighting"
+
+
+def test_the_page_refuses_bad_weights_with_a_400_and_keeps_what_was_typed(unit):
+    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    response = client.get(
+        reverse("consultations:priorities:matrix"), {"unit": unit.code, "w_severity": "-3"}
+    )
+    assert response.status_code == 400
+    assert 'value="-3"' in response.content.decode()
+
+
+def test_a_municipality_outside_the_area_is_not_found_and_a_role_without_priorities_refused(unit):
+    elsewhere = UserFactory(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory())
+    registrar = UserFactory(role=Role.LIVESTOCK_REGISTRAR, unit=unit)
+    url = reverse("consultations:priorities:matrix")
+    for user, status in ((elsewhere, 404), (registrar, 403)):
+        client = Client()
+        client.force_login(user)
+        assert client.get(url, {"unit": unit.code}).status_code == status
