@@ -26,6 +26,13 @@ module = register(
                 order=62,
             ),
             # priorities
+            NavEntry(
+                _("Priorities"),
+                "consultations:priorities:matrix",
+                Resource.PRIORITIES,
+                menu=CONSULTATIONS,
+                order=63,
+            ),
         ),
         panels=(),
         urls=(("", "kenesh.consultations.urls"),),
