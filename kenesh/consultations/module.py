@@ -15,6 +15,13 @@ module = register(
         # Each feature adds its own entries, in its own lines (menu=CONSULTATIONS).
         nav=(
             # surveys
+            NavEntry(
+                _("Surveys"),
+                "consultations:surveys:list",
+                Resource.SURVEYS,
+                menu=CONSULTATIONS,
+                order=60,
+            ),
             # results
             # concerns
             # meetings

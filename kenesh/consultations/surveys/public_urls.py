@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""A survey's public link, /s/<public_key>/ (names ``consultations:answer:<name>``)."""
+
+from django.urls import URLPattern, URLResolver, path
+
+from kenesh.consultations.surveys import public_views
 
 app_name = "answer"
 
-urlpatterns: list = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<str:public_key>/", public_views.answer_form_page, name="form"),
+    path("<str:public_key>/done/", public_views.answer_done_page, name="done"),
+]
