@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -61,17 +61,16 @@ def meeting_list_with_details(
     *, user: AnyUser, filters: MeetingFilter | None = None
 ) -> QuerySet[Meeting]:
     """:func:`meeting_list` with organisers and attachments fetched (the API's items)."""
+    # Organisations are ordered by name, attachments by when they came (their models' order).
     return meeting_list(user=user, filters=filters).prefetch_related(
-        Prefetch("organisers", queryset=Organisation.objects.order_by("name_ru", "pk")),
-        Prefetch("attachments", queryset=MeetingAttachment.objects.order_by("id")),
+        "organisers__unit", "attachments"
     )
 
 
 def meeting_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -> Meeting:
     """One meeting: 404 outside the user's area, 403 in it without ``action`` on surveys."""
     queryset = Meeting.objects.select_related("unit", "settlement").prefetch_related(
-        Prefetch("organisers", queryset=Organisation.objects.order_by("name_ru", "pk")),
-        Prefetch("attachments", queryset=MeetingAttachment.objects.order_by("id")),
+        "organisers__unit", "attachments"
     )
     return get_for_user(queryset, user, action, pk=pk)
 
@@ -122,7 +121,7 @@ def organiser_choices(*, user: AnyUser, current: list[int] | None = None) -> Que
 
 def attendance_table(meeting: Meeting) -> dict[str, Any]:
     """The attendance as rows by sex, columns by age band, with totals of rows and columns."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for sex in ATTENDANCE_SEXES:
         counts = [int(getattr(meeting, f"attended_{sex}_{band}")) for band in ATTENDANCE_BANDS]
         rows.append({"sex": SEX_LABELS[sex], "counts": counts, "total": sum(counts)})

@@ -213,7 +213,10 @@ def attachment_add(
     A refused file leaves nothing behind, in the database or the storage."""
     name = attachment_name(upload.name or "")
     size = int(upload.size or 0)
-    kind = check_attachment(name, size, upload.file)
+    stream = upload.file
+    if stream is None:
+        raise ValidationError({"file": _("The file is empty.")})
+    kind = check_attachment(name, size, stream)
     attachment = MeetingAttachment(
         meeting=meeting,
         name=name,
