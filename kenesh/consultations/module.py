@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from kenesh.core.modules import Module, NavEntry, register
-from kenesh.core.permissions import Resource
+from kenesh.core.permissions import Action, Resource
 
 CONSULTATIONS = _("Consultations")
 
@@ -24,6 +24,14 @@ module = register(
             ),
             # results
             # concerns
+            NavEntry(
+                _("Concerns"),
+                "consultations:concerns:list",
+                Resource.CONCERNS,
+                Action.AGGREGATE,
+                menu=CONSULTATIONS,
+                order=61,
+            ),
             # meetings
             NavEntry(
                 _("Meetings"),
@@ -55,6 +63,9 @@ module = register(
         ),
         demo_loader=None,
         import_kinds=(),
-        exports=(),
+        exports=(
+            # concerns
+            "kenesh.consultations.concerns.exports.EXPORT",
+        ),
     )
 )

@@ -1,5 +1,7 @@
 """What masking tests need of the incident register: an incident whose every restricted value
-is a sentinel string or number, and the viewers who must not see any of them.
+is a sentinel string or number, and the viewers who must not see any of them; and, for the
+schema sweep, :class:`SentinelMaker`, which any module's model with restricted fields fills in
+(its viewers come from the role table for the model's resource).
 
 Any rendering of the incident (an API answer, a page, an export file, an import report, an
 audit entry) can be searched for the sentinels with :func:`leaks`: the export formats call it
@@ -9,6 +11,8 @@ schema.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kenesh.accounts.models import User
@@ -46,14 +50,16 @@ def leaks(text: str) -> list[str]:
     return [name for name, value in SENTINELS.items() if str(value) in text]
 
 
-def viewers_without_restricted(unit: AdministrativeUnit) -> dict[str, User | None]:
-    """Everyone who must see no restricted value of an incident in ``unit``: each role of the
-    table lacking ``restricted`` on incidents, held at the unit; the police of another
+def viewers_without_restricted(
+    unit: AdministrativeUnit, resource: Resource = Resource.INCIDENTS
+) -> dict[str, User | None]:
+    """Everyone who must see no restricted value of an object of ``resource`` in ``unit``:
+    each role of the table lacking ``restricted`` on it, held at the unit; the police of another
     municipality; a user without a role; and the anonymous visitor (None)."""
     viewers: dict[str, User | None] = {
         role.value: UserFactory.create(role=role, unit=unit)
         for role in Role
-        if not role_allows(role, Action.RESTRICTED, Resource.INCIDENTS)
+        if not role_allows(role, Action.RESTRICTED, resource)
     }
     viewers["police elsewhere"] = UserFactory.create(role=Role.POLICE_OFFICER)
     viewers["no role"] = UserFactory.create(role=None)
@@ -61,7 +67,28 @@ def viewers_without_restricted(unit: AdministrativeUnit) -> dict[str, User | Non
     return viewers
 
 
-def police_of(unit: AdministrativeUnit) -> User:
-    """A viewer who sees every restricted value: the positive control of a masking test."""
-    user: User = UserFactory.create(role=Role.POLICE_OFFICER, unit=unit)
+def police_of(unit: AdministrativeUnit, resource: Resource = Resource.INCIDENTS) -> User:
+    """A viewer who sees every restricted value: the positive control of a masking test (the
+    police, or the first role of the table with ``restricted`` on ``resource``)."""
+    role = next(
+        (r for r in (Role.POLICE_OFFICER, *Role) if role_allows(r, Action.RESTRICTED, resource)),
+        Role.POLICE_OFFICER,
+    )
+    user: User = UserFactory.create(role=role, unit=unit)
     return user
+
+
+@dataclass(frozen=True)
+class SentinelMaker:
+    """What the masking sweep needs of one model with restricted fields: ``make(unit)`` gives
+    an object of ``unit`` whose restricted values are sentinels, ``search(text)`` names the
+    fields whose sentinel appears in a rendering. ``never_shown``: restricted fields no API
+    schema may show even to the viewer with ``restricted`` (a reply address kept only to send
+    replies). The viewers come from the role table for the model's resource."""
+
+    make: Callable[[AdministrativeUnit], Any]
+    search: Callable[[str], list[str]]
+    never_shown: Sequence[str] = ()
+
+
+INCIDENT_SENTINELS = SentinelMaker(sensitive_incident, leaks)

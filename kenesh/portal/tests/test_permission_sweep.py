@@ -528,7 +528,8 @@ _CONTRIBUTED: dict[str, dict[str, Any]] = {
     "ROWS": ROWS,
 }
 for _name, _entries in contributions():
-    _CONTRIBUTED[_name].update(_entries)
+    if _name in _CONTRIBUTED:  # SENTINEL_MAKERS are the masking sweep's
+        _CONTRIBUTED[_name].update(_entries)
 
 
 def _is_api_list(endpoint: Endpoint) -> bool:
