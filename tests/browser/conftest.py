@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,19 +62,55 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def demo_snapshot(django_db_setup: None, django_db_blocker: Any) -> Iterator[sqlite3.Connection]:
+    """A copy of the test database as the root conftest left it: the demo programme, loaded once.
+
+    Browser tests run on SQLite in memory (`make test-browser`), which the live server's thread
+    shares with the test's. SQLite's online backup copies a whole database in milliseconds, so
+    every test starts from this copy instead of a flush and a new demo load (two to three
+    seconds each).
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        assert connection.vendor == "sqlite", "browser tests run on SQLite (make test-browser)"
+        connection.ensure_connection()
+        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.connection.backup(snapshot)
+    yield snapshot
+    snapshot.close()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_helper(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's helper of the same name, restoring the demo instead of flushing.
+
+    pytest-django makes each live-server test transactional and flushes the database after it;
+    here each test gets the database back as :func:`demo_snapshot` holds it.
+    """
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    snapshot = request.getfixturevalue("demo_snapshot")
+    live_server = request.getfixturevalue("live_server")
+    live_server._live_server_modified_settings.enable()
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connection.ensure_connection()
+            snapshot.backup(connection.connection)
+    live_server._live_server_modified_settings.disable()
+
+
 @pytest.fixture
 def demo_server(browser: Any, live_server: Any) -> Iterator[Any]:
-    """The live server with the demo programme loaded.
-
-    The live server needs transactional tests, which flush the database after each test (the
-    session-wide demo load of the root conftest is gone after the first one), so every test
-    loads the demo again; loading is idempotent.
-    """
+    """The live server, on the test database that holds the demo programme (loaded once)."""
     # Settings stay as in production (secure cookies, HSTS): the live server speaks plain HTTP
     # on localhost, which chromium treats as a secure context, so it keeps Secure cookies.
-    from kenesh.portal.demo import demo_load
-
-    demo_load()
     yield live_server
 
 
