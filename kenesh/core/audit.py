@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.crypto import salted_hmac
 
 from kenesh.core.models import AuditAction, AuditEntry
@@ -27,6 +28,8 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, models.Model):
         return value.pk
+    if isinstance(value, FieldFile):  # a stored file: its name in the storage
+        return value.name
     return value
 
 
