@@ -6,6 +6,7 @@ intake all create concerns and responses the same way.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -53,7 +54,25 @@ def concern_create(*, actor: User | None, data: dict[str, Any]) -> Concern:
     ConcernEvent.objects.create(
         concern=concern, at=concern.received_at, status=concern.status, actor=concern.created_by
     )
+    transaction.on_commit(functools.partial(_reply_created, concern.pk), robust=True)
     return concern
+
+
+# The replies to the reporter (the reference number, each status step) go out once the change
+# is committed (kenesh.consultations.intake.services); a failing reply is logged and does not
+# undo the change (robust). Imported when called, since the intake builds on these services.
+
+
+def _reply_created(concern_id: int) -> None:
+    from kenesh.consultations.intake.services import concern_created_reply
+
+    concern_created_reply(concern_id=concern_id)
+
+
+def _reply_status(concern_id: int, status: str, previous: str) -> None:
+    from kenesh.consultations.intake.services import concern_status_reply
+
+    concern_status_reply(concern_id=concern_id, status=status, previous=previous)
 
 
 @dataclass(frozen=True)
@@ -116,6 +135,9 @@ def concern_set_status(
         status=status,
         note=concern.status_reason,
         actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    transaction.on_commit(
+        functools.partial(_reply_status, concern.pk, status, previous), robust=True
     )
     return StatusChange(concern, previous, changed=True)
 

@@ -11,6 +11,8 @@ with one of:
 * :data:`AUTHENTICATED` — any signed-in user (the dashboard, who am I);
 * :data:`PUBLIC` — no login (logging in and out, the health check, the API's documents);
 * :func:`signed` — a webhook whose body carries an HMAC signature with a shared secret;
+  :func:`signed_by_token` — a webhook of a provider that sends the shared secret itself in a
+  header (Telegram's ``X-Telegram-Bot-Api-Secret-Token``);
 * :data:`STAFF` — the Django admin, which has its own staff login and model permissions.
 
 :func:`endpoints` walks the project's URL configuration, ninja's API included (one entry per
@@ -38,6 +40,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver
 from django.utils.translation import gettext as _
+from ninja.errors import HttpError
 
 from kenesh.core.permissions import Action, Resource
 
@@ -61,7 +64,8 @@ class Access:
 
     ``aggregate_variant``: users whose role only has ``Action.AGGREGATE`` on the resource get an
     aggregate-only version of the page (200), not 403. ``secret_setting`` names the setting that
-    holds a signed webhook's shared secret.
+    holds a signed webhook's shared secret; ``token_header``, for a provider that sends the
+    secret itself rather than a signature, the header it comes in.
     """
 
     kind: AccessKind
@@ -69,6 +73,7 @@ class Access:
     action: Action | None = None
     aggregate_variant: bool = False
     secret_setting: str | None = None
+    token_header: str | None = None
 
     @property
     def entry_action(self) -> Action | None:
@@ -83,6 +88,8 @@ class Access:
             resource = self.resource or "the kind's resource"
             return f"{self.action} {resource}{variant}"
         if self.kind is AccessKind.SIGNED:
+            if self.token_header:
+                return f"{self.token_header} matching {self.secret_setting}"
             return f"signed with {self.secret_setting}"
         return str(self.kind)
 
@@ -106,6 +113,13 @@ def requires_of_kind(action: Action) -> Access:
 def signed(secret_setting: str) -> Access:
     """A webhook signed with the shared secret held in ``settings.<secret_setting>``."""
     return Access(AccessKind.SIGNED, secret_setting=secret_setting)
+
+
+def signed_by_token(secret_setting: str, header: str) -> Access:
+    """A webhook whose provider sends the shared secret in ``settings.<secret_setting>`` itself
+    in a header (Telegram's secret token), compared in constant time. Declared as signed: the
+    sweep holds it to refusing an unsigned request like any signed webhook."""
+    return Access(AccessKind.SIGNED, secret_setting=secret_setting, token_header=header)
 
 
 PUBLIC = Access(AccessKind.PUBLIC)
@@ -145,17 +159,50 @@ def signature_valid(request: HttpRequest, secret_setting: str, *, now: float | N
     return hmac.compare_digest(given, signature_for(secret, timestamp, request.body))
 
 
+def token_valid(request: HttpRequest, secret_setting: str, header: str) -> bool:
+    """Whether ``header`` carries exactly the secret in ``settings.<secret_setting>`` (compared
+    in constant time). A missing or empty secret refuses every request."""
+    secret = str(getattr(settings, secret_setting, "") or "")
+    given = request.headers.get(header, "")
+    if not secret or not given:
+        return False
+    return hmac.compare_digest(given.encode(), secret.encode())
+
+
 class SignedRequest:
     """django-ninja authentication for a signed webhook operation: ``auth=SignedRequest(NAME)``.
 
-    Unsigned or wrongly signed requests get the API's 401.
+    A request without a signature gets the API's 401 (no credentials); one whose signature is
+    wrong or too old, or that comes while the secret is not configured, gets 403 (credentials
+    given and refused), so a gateway's operator can tell a missing header from a wrong secret.
     """
 
     def __init__(self, secret_setting: str) -> None:
         self.secret_setting = secret_setting
 
     def __call__(self, request: HttpRequest) -> bool | None:
-        return True if signature_valid(request, self.secret_setting) else None
+        if signature_valid(request, self.secret_setting):
+            return True
+        if request.headers.get(SIGNATURE_HEADER) or request.headers.get(TIMESTAMP_HEADER):
+            raise HttpError(403, _("The request's signature is not valid or has expired."))
+        return None
+
+
+class SecretTokenRequest:
+    """django-ninja authentication for a webhook whose provider sends the shared secret in a
+    header (:func:`signed_by_token`): ``auth=SecretTokenRequest(NAME, HEADER)``. Without the
+    header 401; with a wrong one (or none configured) 403, as :class:`SignedRequest`."""
+
+    def __init__(self, secret_setting: str, header: str) -> None:
+        self.secret_setting = secret_setting
+        self.header = header
+
+    def __call__(self, request: HttpRequest) -> bool | None:
+        if token_valid(request, self.secret_setting, self.header):
+            return True
+        if request.headers.get(self.header):
+            raise HttpError(403, _("The request's secret token is not valid."))
+        return None
 
 
 # Declaring -------------------------------------------------------------------------------------
@@ -180,7 +227,12 @@ def access(declaration: Access) -> Callable[[F], F]:
                     return redirect_to_login(request.get_full_path())
             elif kind is AccessKind.SIGNED:
                 assert declaration.secret_setting is not None
-                if not signature_valid(request, declaration.secret_setting):
+                if declaration.token_header:
+                    if not token_valid(
+                        request, declaration.secret_setting, declaration.token_header
+                    ):
+                        raise PermissionDenied(_("The request is not signed."))
+                elif not signature_valid(request, declaration.secret_setting):
                     raise PermissionDenied(_("The request is not signed."))
             response: HttpResponse = view(request, *args, **kwargs)
             return response
