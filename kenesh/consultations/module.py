@@ -64,6 +64,8 @@ module = register(
         demo_loader=None,
         import_kinds=(),
         exports=(
+            # results
+            "kenesh.consultations.results.exports.EXPORT",
             # concerns
             "kenesh.consultations.concerns.exports.EXPORT",
         ),
