@@ -294,6 +294,28 @@ def _check_question(question: Question, options: list[dict[str, str]]) -> None:
         raise ValidationError(errors)
 
 
+def _validated(
+    question: Question, options: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, str]]:
+    """The question's options, cleaned, after every rule of the question is checked: the errors
+    of the options and of the question's own fields come together."""
+    errors: dict[str, list[str]] = {}
+    cleaned: list[dict[str, str]] = []
+    try:
+        cleaned = _clean_options(question.kind, options)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        _check_question(question, cleaned)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            if field != "options" or "options" not in errors:
+                errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def _save_options(*, actor: User | None, question: Question, options: list[dict[str, str]]) -> None:
     """Make the question's options these, by code: changed ones updated, missing ones deleted,
     new ones added; each write audited."""
@@ -332,8 +354,7 @@ def question_create(
         values["order"] = (last or 0) + 1
     values.setdefault("shown_if_options", [])
     question = Question(survey=survey, **values)
-    cleaned = _clean_options(question.kind, options)
-    _check_question(question, cleaned)
+    cleaned = _validated(question, options)
     question = model_create(model=Question, actor=actor, data={"survey": survey, **values})
     _save_options(actor=actor, question=question, options=cleaned)
     return question
@@ -362,8 +383,7 @@ def question_update(
         setattr(question, field, value)
     if question.shown_if_question is None:
         question.shown_if_options = []
-    cleaned = _clean_options(kind, options)
-    _check_question(question, cleaned)
+    cleaned = _validated(question, options)
     question.full_clean()
     question.save()
     audit_update(actor, question, before)

@@ -19,7 +19,7 @@ from kenesh.portal.tests.sweeping import Place, Rows, Sample
 
 def survey(place: Place) -> Survey:
     """An open survey of A with one single-choice question."""
-    made: Survey = place.once("survey", lambda: SurveyFactory(unit=place.a))
+    made: Survey = place.once("survey", lambda: SurveyFactory.create(unit=place.a))
     return made
 
 
@@ -77,7 +77,7 @@ BODIES: dict[str, Callable[[Place], dict[str, Any]]] = {
 
 def _surveys(place: Place, n: int) -> dict[str, Any]:
     for made in SurveyFactory.create_batch(n, unit=place.a):
-        ResponseFactory(survey=made)
+        ResponseFactory.create(survey=made)
     return {}
 
 
@@ -89,9 +89,9 @@ def _responses(place: Place, n: int) -> dict[str, Any]:
     )
     option = asked.options.first()
     for response in ResponseFactory.create_batch(n, survey=survey(place)):
-        AnswerFactory(response=response, question=asked, option=option)
+        AnswerFactory.create(response=response, question=asked, option=option)
         for chosen in extra.options.all():
-            AnswerFactory(response=response, question=extra, option=chosen)
+            AnswerFactory.create(response=response, question=extra, option=chosen)
     return {"path": {"survey_id": survey(place).pk}}
 
 
