@@ -47,6 +47,7 @@ class CategoryChoiceField(forms.ModelChoiceField):
 def category_field(**kwargs: Any) -> CategoryChoiceField:
     return CategoryChoiceField(
         queryset=categories(),
+        to_field_name="code",
         required=False,
         empty_label=str(_("Not chosen")),
         label=_("category"),
