@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kenesh.accounts.selectors import acting_user
@@ -184,9 +185,10 @@ def adopt_page(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(n)d priorities were adopted.") % {"n": len(adopted)}
-                if len(adopted) != 1
-                else _("The priority was adopted."),
+                ngettext(
+                    "%(n)d priority was adopted.", "%(n)d priorities were adopted.", len(adopted)
+                )
+                % {"n": len(adopted)},
             )
             return redirect("consultations:priorities:adopted", code=unit.code)
     rows = list(zip(matrix.rows, form.rank_fields(), strict=True))

@@ -27,7 +27,7 @@ START, END = dt.date(2024, 7, 1), dt.date(2025, 6, 30)
 
 @pytest.fixture
 def unit():
-    return MunicipalityFactory()
+    return MunicipalityFactory.create()
 
 
 def adopt(actor, unit, **kwargs):
@@ -44,7 +44,7 @@ def adopt(actor, unit, **kwargs):
 
 def test_the_lcpc_coordinator_adopts_priorities_in_order_with_the_matrix_kept(unit):
     ConcernFactory.create_batch(5, unit=unit, category_id="street_lighting")
-    lcpc = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     meeting = MeetingFactory(unit=unit)
     adopted = adopt(lcpc, unit, meeting=meeting)
     assert [(one.category_id, one.rank) for one in adopted] == [
@@ -68,10 +68,12 @@ def test_the_lcpc_coordinator_adopts_priorities_in_order_with_the_matrix_kept(un
 
 
 def test_local_government_may_adopt_and_the_police_may_not(unit):
-    adopt(UserFactory(role=Role.LOCAL_GOVERNMENT, unit=unit), unit)
+    adopt(UserFactory.create(role=Role.LOCAL_GOVERNMENT, unit=unit), unit)
     with pytest.raises(PermissionDenied):
         adopt(
-            UserFactory(role=Role.POLICE_OFFICER, unit=unit), unit, adopted_on=dt.date(2025, 8, 1)
+            UserFactory.create(role=Role.POLICE_OFFICER, unit=unit),
+            unit,
+            adopted_on=dt.date(2025, 8, 1),
         )
     assert AdoptedPriority.objects.count() == 2
 
@@ -86,7 +88,7 @@ def test_local_government_may_adopt_and_the_police_may_not(unit):
     ],
 )
 def test_a_decision_that_cannot_be_recorded_leaves_nothing_behind(unit, kwargs, field):
-    lcpc = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     with pytest.raises(ValidationError) as caught:
         adopt(lcpc, unit, **kwargs)
     assert field in caught.value.message_dict
@@ -94,7 +96,7 @@ def test_a_decision_that_cannot_be_recorded_leaves_nothing_behind(unit, kwargs, 
 
 
 def test_a_meeting_of_another_municipality_and_a_repeated_decision_are_refused(unit):
-    lcpc = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     with pytest.raises(ValidationError) as caught:
         adopt(lcpc, unit, meeting=MeetingFactory())
     assert "meeting" in caught.value.message_dict
@@ -111,7 +113,7 @@ def client_of(user) -> Client:
 
 
 def test_the_page_adopts_the_ranked_categories_and_lists_them(unit):
-    lcpc = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     client = client_of(lcpc)
     url = reverse("consultations:priorities:adopt", args=[unit.code])
     query = "?date_from=2024-07-01&date_to=2025-06-30"
@@ -137,7 +139,7 @@ def test_the_page_adopts_the_ranked_categories_and_lists_them(unit):
 
 
 def test_the_page_keeps_what_was_typed_when_two_categories_share_a_rank(unit):
-    client = client_of(UserFactory(role=Role.LCPC_COORDINATOR, unit=unit))
+    client = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
     response = client.post(
         reverse("consultations:priorities:adopt", args=[unit.code]),
         {
@@ -157,8 +159,8 @@ def test_the_page_keeps_what_was_typed_when_two_categories_share_a_rank(unit):
 
 def test_police_are_refused_and_an_outsider_finds_nothing_on_the_adopt_page(unit):
     url = reverse("consultations:priorities:adopt", args=[unit.code])
-    police = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
-    outsider = UserFactory(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory())
+    police = UserFactory.create(role=Role.POLICE_OFFICER, unit=unit)
+    outsider = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory.create())
     assert client_of(police).get(url).status_code == 403
     assert client_of(outsider).get(url).status_code == 404
     assert client_of(outsider).post(url, {"rank_burglary": "1"}).status_code == 404
@@ -168,7 +170,7 @@ def test_police_are_refused_and_an_outsider_finds_nothing_on_the_adopt_page(unit
 def test_the_api_answers_the_matrix_in_its_documented_shape(unit):
     received = timezone.make_aware(dt.datetime(2024, 9, 1, 12))
     ConcernFactory.create_batch(5, unit=unit, category_id="street_lighting", received_at=received)
-    client = client_of(UserFactory(role=Role.LCPC_COORDINATOR, unit=unit))
+    client = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
     response = client.get(
         "/api/v1/priorities", {"unit": unit.code, "from": "2024-07-01", "to": "2025-06-30"}
     )
@@ -185,7 +187,7 @@ def test_the_api_answers_the_matrix_in_its_documented_shape(unit):
 
 
 def test_the_api_refuses_a_rayon_and_bad_weights_with_422(unit):
-    client = client_of(UserFactory(role=Role.LCPC_COORDINATOR, unit=unit))
+    client = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
     assert (
         client.get("/api/v1/priorities", {"unit": unit.code, "w_severity": "-1"}).status_code == 422
     )
@@ -200,17 +202,19 @@ def test_the_api_adopts_for_the_lcpc_and_refuses_the_police(unit):
         "period_start": "2024-07-01",
         "period_end": "2025-06-30",
     }
-    police = client_of(UserFactory(role=Role.POLICE_OFFICER, unit=unit))
+    police = client_of(UserFactory.create(role=Role.POLICE_OFFICER, unit=unit))
     refused = police.post(
         "/api/v1/priorities/adopt", json.dumps(body), content_type="application/json"
     )
     assert refused.status_code == 403
     assert AdoptedPriority.objects.count() == 0
-    lcpc = client_of(UserFactory(role=Role.LCPC_COORDINATOR, unit=unit))
+    lcpc = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
     done = lcpc.post("/api/v1/priorities/adopt", json.dumps(body), content_type="application/json")
     assert done.status_code == 201, done.content
     assert done.json()[0]["category"] == "fraud"
-    outsider = client_of(UserFactory(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory()))
+    outsider = client_of(
+        UserFactory.create(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory.create())
+    )
     body["adopted_on"] = "2025-08-01"
     lost = outsider.post(
         "/api/v1/priorities/adopt", json.dumps(body), content_type="application/json"

@@ -15,7 +15,13 @@ from django.utils import timezone
 from kenesh.accounts.tests.factories import UserFactory
 from kenesh.analytics.priorities import DEFAULT_WEIGHTS
 from kenesh.consultations.models import ConcernCategory, QuestionKind, QuestionMeasure
-from kenesh.consultations.priorities.selectors import Status, priority_matrix
+from kenesh.consultations.priorities.selectors import (
+    Component,
+    MatrixRow,
+    PriorityMatrix,
+    Status,
+    priority_matrix,
+)
 from kenesh.consultations.tests.factories import (
     AnswerFactory,
     ConcernFactory,
@@ -51,7 +57,7 @@ def person_years(start: dt.date, end: dt.date) -> float:
 
 @pytest.fixture
 def unit():
-    municipality = MunicipalityFactory()
+    municipality = MunicipalityFactory.create()
     for year, population in POPULATION.items():
         PopulationCountFactory(unit=municipality, year=year, population=population)
     return municipality
@@ -94,6 +100,16 @@ def make_incidents(unit) -> None:
         IncidentFactory(unit=unit, iccs_id="0501", occurred_on=day)
 
 
+def row_of(matrix: PriorityMatrix, code: str) -> MatrixRow:
+    found = matrix.row(code)
+    assert found is not None
+    return found
+
+
+def components_of(matrix: PriorityMatrix, code: str) -> dict[str, Component]:
+    return row_of(matrix, code).components
+
+
 def expected_scores(raw: dict[str, dict[str, float]]) -> dict[str, float]:
     """Share of the maximum (min–max for the change) and the weighted mean over the present
     components, written out again."""
@@ -123,13 +139,13 @@ def test_the_matrix_matches_components_worked_out_by_hand(unit):
         [["street_lighting", "livestock_theft"], ["livestock_theft"], ["burglary"], []],
     )
     make_incidents(unit)
-    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     matrix = priority_matrix(user=user, unit=unit, start=START, end=END)
 
     assert (matrix.start, matrix.end) == (START, END)
     assert (matrix.before_start, matrix.before_end) == BEFORE
     after_years, before_years = person_years(START, END), person_years(*BEFORE)
-    livestock = matrix.row("livestock_theft").components
+    livestock = components_of(matrix, "livestock_theft")
     assert livestock["concerns_share"].value == pytest.approx(3 / 10)
     assert livestock["concerns_share"].n == 3
     # Four respondents answered (one chose nothing, so answered nothing: three respondents).
@@ -139,17 +155,17 @@ def test_the_matrix_matches_components_worked_out_by_hand(unit):
     assert livestock["rate_change"].value == pytest.approx(
         10_000 * 6 / after_years - 10_000 * 3 / before_years
     )
-    burglary = matrix.row("burglary").components
+    burglary = components_of(matrix, "burglary")
     assert burglary["incident_rate"].value == pytest.approx(10_000 * 5 / after_years)
-    lights = matrix.row("street_lighting").components
+    lights = components_of(matrix, "street_lighting")
     assert lights["incident_rate"].status == Status.NOT_APPLICABLE
     assert lights["severity"].value == 1.0
 
     nan = math.nan
-    raw = {}
+    raw: dict[str, dict[str, float]] = {}
     for row in matrix.rows:
         raw[row.category.code] = {
-            name: (one.value if one.status == Status.OK else nan)
+            name: (one.value if one.status == Status.OK and one.value is not None else nan)
             for name, one in row.components.items()
         }
     expected = expected_scores(raw)
@@ -162,9 +178,9 @@ def test_the_matrix_matches_components_worked_out_by_hand(unit):
 
 def test_without_a_survey_the_survey_component_is_missing_and_the_weights_renormalise(unit):
     make_concerns(unit, {"street_lighting": 5, "fraud": 5})
-    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     matrix = priority_matrix(user=user, unit=unit, start=START, end=END)
-    lights = matrix.row("street_lighting")
+    lights = row_of(matrix, "street_lighting")
     assert lights.components["survey_share"].status == Status.MISSING
     # Street lighting: concerns 1 (the largest share), severity 1/5; no survey, no incidents.
     w = DEFAULT_WEIGHTS
@@ -176,7 +192,7 @@ def test_without_a_survey_the_survey_component_is_missing_and_the_weights_renorm
 
 def test_weights_asked_for_replace_the_defaults(unit):
     make_concerns(unit, {"street_lighting": 5})
-    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     matrix = priority_matrix(
         user=user,
         unit=unit,
@@ -192,27 +208,27 @@ def test_weights_asked_for_replace_the_defaults(unit):
 def test_an_aggregate_only_role_gets_counts_under_five_withheld_and_left_out(unit):
     make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3})
     make_incidents(unit)
-    coordinator = UserFactory(role=Role.PROGRAMME_COORDINATOR, unit=country())
+    coordinator = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=country())
     matrix = priority_matrix(user=coordinator, unit=unit, start=START, end=END)
-    livestock = matrix.row("livestock_theft").components
+    livestock = components_of(matrix, "livestock_theft")
     assert livestock["concerns_share"].status == Status.SUPPRESSED
     assert livestock["concerns_share"].n is None and livestock["concerns_share"].small
     # 6 livestock thefts in the period but 3 before: the rate stays, the change is withheld.
     assert livestock["incident_rate"].status == Status.OK
     assert livestock["rate_change"].status == Status.SUPPRESSED
     # The street lighting count (6) would give the 3 back from the total: withheld too.
-    lights = matrix.row("street_lighting").components
+    lights = components_of(matrix, "street_lighting")
     assert lights["concerns_share"].status == Status.SUPPRESSED
     assert not lights["concerns_share"].small
     # The police read the records: nothing withheld.
-    police = UserFactory(role=Role.POLICE_OFFICER, unit=unit)
+    police = UserFactory.create(role=Role.POLICE_OFFICER, unit=unit)
     full = priority_matrix(user=police, unit=unit, start=START, end=END)
-    assert full.row("livestock_theft").components["concerns_share"].value == pytest.approx(1 / 3)
+    assert components_of(full, "livestock_theft")["concerns_share"].value == pytest.approx(1 / 3)
 
 
 def test_the_page_shows_every_component_beside_the_score_with_a_legend(unit):
     make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3})
-    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     response = client.get(
@@ -229,7 +245,7 @@ def test_the_page_shows_every_component_beside_the_score_with_a_legend(unit):
 
 
 def test_the_page_refuses_bad_weights_with_a_400_and_keeps_what_was_typed(unit):
-    user = UserFactory(role=Role.LCPC_COORDINATOR, unit=unit)
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(user)
     response = client.get(
@@ -240,8 +256,8 @@ def test_the_page_refuses_bad_weights_with_a_400_and_keeps_what_was_typed(unit):
 
 
 def test_a_municipality_outside_the_area_is_not_found_and_a_role_without_priorities_refused(unit):
-    elsewhere = UserFactory(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory())
-    registrar = UserFactory(role=Role.LIVESTOCK_REGISTRAR, unit=unit)
+    elsewhere = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=MunicipalityFactory.create())
+    registrar = UserFactory.create(role=Role.LIVESTOCK_REGISTRAR, unit=unit)
     url = reverse("consultations:priorities:matrix")
     for user, status in ((elsewhere, 404), (registrar, 403)):
         client = Client()
