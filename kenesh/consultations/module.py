@@ -61,7 +61,7 @@ module = register(
             ("/intake", "kenesh.consultations.intake.api.router"),
             ("/priorities", "kenesh.consultations.priorities.api.router"),
         ),
-        demo_loader=None,
+        demo_loader="kenesh.consultations.demo.demo_module_load",
         import_kinds=(),
         exports=(
             # results
