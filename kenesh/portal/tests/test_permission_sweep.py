@@ -183,6 +183,17 @@ MULTIPART: dict[str, Callable[[Place], dict[str, Any]]] = {
 }
 
 
+def _merge_contributed(targets: dict[str, dict[str, Any]]) -> None:
+    for name, entries in contributions():
+        if name in targets:
+            targets[name].update(entries)
+
+
+# Every module's own samples and bodies (kenesh/<app>/tests/sweep_*.py), merged before the
+# cases below are drawn from them.
+_merge_contributed({"SAMPLES": SAMPLES, "BODIES": BODIES, "MULTIPART": MULTIPART})
+
+
 def permission(endpoint: Endpoint) -> tuple[Action, Resource]:
     """The action and resource a permission endpoint declares (the sample's for one declared
     with the resource of the kind it names)."""
@@ -519,17 +530,8 @@ ROWS: dict[str, Rows] = {
 }
 
 
-# Every module's own samples, bodies and row makers (kenesh/<app>/tests/sweep_*.py).
-_CONTRIBUTED: dict[str, dict[str, Any]] = {
-    "SAMPLES": SAMPLES,
-    "BODIES": BODIES,
-    "MULTIPART": MULTIPART,
-    "RESTRICTED_SAMPLES": RESTRICTED_SAMPLES,
-    "ROWS": ROWS,
-}
-for _name, _entries in contributions():
-    if _name in _CONTRIBUTED:  # SENTINEL_MAKERS are the masking sweep's
-        _CONTRIBUTED[_name].update(_entries)
+# Every module's own row makers and restricted samples (kenesh/<app>/tests/sweep_*.py).
+_merge_contributed({"RESTRICTED_SAMPLES": RESTRICTED_SAMPLES, "ROWS": ROWS})
 
 
 def _is_api_list(endpoint: Endpoint) -> bool:
