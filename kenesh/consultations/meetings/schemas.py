@@ -4,7 +4,7 @@ organisers and its attachments (with the address each is downloaded from)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from kenesh.core.masking import MaskedSchema
 
 SOATE_CODE = r"^[0-9]{1,14}$"
 MAX_ATTENDANCE = 100_000
+OrganisationId = Annotated[int, Field(ge=1, le=2**53)]
 
 
 def _band_field(*, patch: bool) -> Any:
@@ -158,7 +159,7 @@ class MeetingIn(InputSchema):
     held_on: IsoDate
     kind: MeetingKind
     title: str = Field("", max_length=200)
-    organisers: list[int] = Field(
+    organisers: list[OrganisationId] = Field(
         [],
         max_length=100,
         description="Ids of organisations at the municipality, below it or above it",
@@ -178,7 +179,7 @@ class MeetingPatch(PatchSchema):
     held_on: IsoDate | None = None
     kind: MeetingKind | None = None
     title: str | None = Field(None, max_length=200)
-    organisers: list[int] | None = Field(None, max_length=100)
+    organisers: list[OrganisationId] | None = Field(None, max_length=100)
     attendance: AttendanceIn | None = None
     decisions: str | None = Field(None, max_length=TEXT_LENGTH)
     minutes: str | None = Field(None, max_length=50_000)
