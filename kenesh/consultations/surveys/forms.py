@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from kenesh.consultations.models import (
     AgeBand,
@@ -361,7 +362,11 @@ class ResponseForm(forms.Form):
                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
             )
             if question.max_choices:
-                field.help_text = _("Choose up to %(count)d.") % {"count": question.max_choices}
+                field.help_text = ngettext(
+                    "Choose at most %(count)d answer.",
+                    "Choose at most %(count)d answers.",
+                    question.max_choices,
+                ) % {"count": question.max_choices}
         elif question.is_choice:
             field = forms.ChoiceField(
                 label=label,
