@@ -221,7 +221,7 @@ def test_a_file_that_is_not_a_workbook_is_refused() -> None:
 
 
 def test_the_service_makes_a_draft_survey_with_questions_options_and_conditions() -> None:
-    unit = MunicipalityFactory()
+    unit = MunicipalityFactory.create()
     survey = survey_import_xlsform(actor=None, unit=unit, file=perception_form(), round="midline")
     assert (survey.title_ky, survey.series, survey.round, survey.status, survey.is_template) == (
         "Коопсуздук сурамжылоосу",
@@ -238,12 +238,12 @@ def test_the_service_makes_a_draft_survey_with_questions_options_and_conditions(
 
 
 def test_a_form_at_a_rayon_is_a_programme_wide_template() -> None:
-    survey = survey_import_xlsform(actor=None, unit=RayonFactory(), file=perception_form())
+    survey = survey_import_xlsform(actor=None, unit=RayonFactory.create(), file=perception_form())
     assert survey.is_template
 
 
 def test_a_refused_form_leaves_nothing_behind() -> None:
-    unit = MunicipalityFactory()
+    unit = MunicipalityFactory.create()
     counts = (Survey.objects.count(), Question.objects.count(), Option.objects.count())
     audit = AuditEntry.objects.count()
     with pytest.raises(XLSFormError):
@@ -259,7 +259,7 @@ def test_a_refused_form_leaves_nothing_behind() -> None:
 def test_a_form_without_title_is_named_after_its_file() -> None:
     survey = survey_import_xlsform(
         actor=None,
-        unit=MunicipalityFactory(),
+        unit=MunicipalityFactory.create(),
         file=perception_form(settings=False),
         fallback_title="village_survey",
     )

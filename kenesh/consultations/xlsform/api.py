@@ -15,10 +15,9 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from kenesh.consultations.models import Survey, SurveyRound
-from kenesh.consultations.xlsform.build import survey_export_xlsform
+from kenesh.consultations.xlsform import build, services
 from kenesh.consultations.xlsform.parse import XLSFormError
 from kenesh.consultations.xlsform.schemas import XLSFormErrorOut, XLSFormSurveyOut
-from kenesh.consultations.xlsform.services import survey_import_xlsform
 from kenesh.consultations.xlsform.views import XLSX
 from kenesh.core.access import api_access, requires
 from kenesh.core.api import responses
@@ -73,8 +72,6 @@ def survey_out(survey: Survey) -> dict[str, Any]:
 @router.post(
     "/import-xlsform",
     response={**responses(XLSFormSurveyOut, 201), 422: XLSFormErrorOut},
-    operation_id="survey_import_xlsform",
-    url_name="survey_import_xlsform",
     summary="Make a draft survey from an XLSForm workbook",
     description=(
         "Multipart: `unit` (SOATE code of the municipality, or of a rayon, oblast or the "
@@ -85,7 +82,7 @@ def survey_out(survey: Survey) -> dict[str, Any]:
     ),
 )
 @api_access(requires(Resource.SURVEYS, Action.WRITE))
-def survey_import_xlsform_operation(
+def survey_import_xlsform(
     request: HttpRequest,
     unit: Form[str],
     file: File[UploadedFile],
@@ -96,7 +93,7 @@ def survey_import_xlsform_operation(
     if problem:
         raise ValidationError({"file": problem})
     try:
-        survey = survey_import_xlsform(
+        survey = services.survey_import_xlsform(
             actor=request.user,  # type: ignore[arg-type]  # the API authenticates every request
             unit=where,
             file=file.read(),
@@ -122,8 +119,6 @@ def survey_import_xlsform_operation(
 @router.get(
     "/{int:survey_id}/xlsform",
     response=responses(str),
-    operation_id="survey_export_xlsform",
-    url_name="survey_export_xlsform",
     summary="A survey as an XLSForm workbook",
     description=(
         "survey, choices and settings sheets with labels in Kyrgyz, Russian and English, "
@@ -141,11 +136,11 @@ def survey_import_xlsform_operation(
     },
 )
 @api_access(requires(Resource.SURVEYS, Action.READ))
-def survey_export_xlsform_operation(request: HttpRequest, survey_id: int) -> HttpResponse:
+def survey_export_xlsform(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = get_for_user(
         Survey.objects.select_related("unit"), request.user, Action.READ, pk=survey_id
     )
-    response = HttpResponse(survey_export_xlsform(survey), content_type=XLSX)
+    response = HttpResponse(build.survey_export_xlsform(survey), content_type=XLSX)
     name = survey.series or f"survey-{survey.pk}"
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

@@ -29,7 +29,6 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -77,7 +76,7 @@ METADATA_HEADERS = {
     "meta/instanceid": "instanceid",
     "meta-instanceid": "instanceid",
     "instanceid": "instanceid",
-    "key": "instanceid",  # ODK Central's submission key (the instanceID)
+    "key": "key",  # ODK Central's submission key (the instanceID)
     "_submission_time": "_submission_time",
     "submissiondate": "submissiondate",
     "end": "end",
@@ -210,6 +209,7 @@ class SurveyResponsesImport(ImportSpec):
         )
         self._codes = {question.code.lower(): question for question in self.questions}
         self._settlements: dict[str, AdministrativeUnit | None] = {}
+        self._named: dict[str, list[AdministrativeUnit]] | None = None
         self._checked_file = False
         self._entered_by = user.pk if user is not None and user.is_authenticated else None
         self.columns = self._columns(for_template)
@@ -227,7 +227,7 @@ class SurveyResponsesImport(ImportSpec):
             ),
         ]
         if not for_template:
-            columns.append(Column("instanceid", parse_external_id))
+            columns += [Column("instanceid", parse_external_id), Column("key", parse_external_id)]
         columns.append(
             Column(
                 "_submission_time",
@@ -304,19 +304,26 @@ class SurveyResponsesImport(ImportSpec):
         return unit
 
     def _find_settlement(self, text: str) -> AdministrativeUnit | None:
+        """By SOATE code, or by a name in any language that no other settlement of the
+        municipality has (compared case-folded in Python: SQLite folds ASCII only)."""
         if self.survey is None:
             return None
-        units = AdministrativeUnit.objects.filter(
-            path__startswith=self.survey.unit.path, level=Level.SETTLEMENT
-        )
-        if text.isdigit():
-            return units.filter(code=text).first()
-        matches = list(
-            units.filter(
-                Q(name_ky__iexact=text) | Q(name_ru__iexact=text) | Q(name_en__iexact=text)
-            )[:2]
-        )
-        return matches[0] if len(matches) == 1 else None
+        if self._named is None:
+            self._named = {}
+            units = AdministrativeUnit.objects.filter(
+                path__startswith=self.survey.unit.path, level=Level.SETTLEMENT
+            )
+            for unit in units:
+                self._named[unit.code] = [unit]
+                names = {
+                    " ".join(name.split()).casefold()
+                    for name in (unit.name_ky, unit.name_ru, unit.name_en)
+                    if name
+                }
+                for name in names:
+                    self._named.setdefault(name, []).append(unit)
+        found = self._named.get(" ".join(text.split()).casefold(), [])
+        return found[0] if len(found) == 1 else None
 
     # Rows ------------------------------------------------------------------------------------
 
@@ -368,7 +375,7 @@ class SurveyResponsesImport(ImportSpec):
             if key is None:  # a required question shown by a condition, without a column
                 key, text = "", f"{code}: {text}"
             problems[key] = f"{problems[key]} {text}" if key in problems else text
-        external_id = values.get("_uuid") or values.get("instanceid") or ""
+        external_id = values.get("_uuid") or values.get("instanceid") or values.get("key") or ""
         submitted_at = (
             values.get("_submission_time")
             or values.get("submissiondate")

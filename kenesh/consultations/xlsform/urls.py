@@ -6,18 +6,24 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from kenesh.consultations.xlsform import views
 from kenesh.consultations.xlsform.submissions import IMPORT_KIND
-from kenesh.core.imports.views import kind_urlpatterns
+from kenesh.core.access import access, requires
+from kenesh.core.imports.views import job_page, rejects_download, report_download
+from kenesh.core.permissions import Action, Resource
 
 app_name = "xlsform"
 
-# The platform's job pages of the kind; uploading and templates are per survey (below), and
-# "upload" (where a job's "Import another file" leads) lists the surveys to choose from.
+# The platform's job pages (kenesh.core.imports.views) for this kind. They are declared with
+# write access to surveys: no role holds restricted access to surveys, so a job is seen by its
+# uploader, who could write (import_job_for decides, scope first). Uploading and templates are
+# per survey (below); "upload", where a job's "Import another file" leads, lists the surveys.
+writes = access(requires(Resource.SURVEYS, Action.WRITE))
+bound = {"kind_key": IMPORT_KIND.key}
 responses_patterns: list[URLPattern | URLResolver] = [
-    pattern
-    for pattern in kind_urlpatterns(IMPORT_KIND)
-    if pattern.name not in {"upload", "template"}
+    path("", views.responses_choose_page, name="upload"),
+    path("<int:job_id>/", writes(job_page), bound, name="job"),
+    path("<int:job_id>/rejects.csv", writes(rejects_download), bound, name="rejects"),
+    path("<int:job_id>/report.csv", writes(report_download), bound, name="report"),
 ]
-responses_patterns.append(path("", views.responses_choose_page, name="upload"))
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.xlsform_import_page, name="import"),
