@@ -22,6 +22,15 @@ module = register(
                 menu=CONSULTATIONS,
                 order=60,
             ),
+            # xlsform
+            NavEntry(
+                _("Import a form (XLSForm)"),
+                "consultations:xlsform:import",
+                Resource.SURVEYS,
+                Action.WRITE,
+                menu=CONSULTATIONS,
+                order=64,
+            ),
             # results
             # concerns
             NavEntry(
@@ -62,7 +71,7 @@ module = register(
             ("/priorities", "kenesh.consultations.priorities.api.router"),
         ),
         demo_loader="kenesh.consultations.demo.demo_module_load",
-        import_kinds=(),
+        import_kinds=("kenesh.consultations.xlsform.submissions.IMPORT_KIND",),
         exports=(
             # results
             "kenesh.consultations.results.exports.EXPORT",
