@@ -330,3 +330,18 @@ def test_a_concern_link_leads_to_the_concern(town: AdministrativeUnit, lcpc: Use
     response = client_for(lcpc).get(detail(meeting))
 
     assert f'href="/consultations/concerns/{concern.pk}/"' in response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["ky", "ru"])
+def test_the_pages_render_in_kyrgyz_and_russian(
+    town: AdministrativeUnit, lcpc: User, language: str
+) -> None:
+    meeting = MeetingFactory.create(unit=town)
+    ConcernFactory.create(unit=town, meeting=meeting)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(lcpc)
+
+    for url in (LIST, CREATE, detail(meeting)):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Language"] == language
