@@ -151,9 +151,9 @@ def message_receive(
         sms_survey.survey_reply(session=session, text=text)
         return Received("survey")
     if asked is not None and answer is not None:
-        followup.follow_up_answer(concern=asked, answer=answer, now=now)
-        inbound.concern = asked
+        inbound.concern = asked  # first: a confirmed concern's number is then forgotten here too
         inbound.save(update_fields=["concern"])
+        followup.follow_up_answer(concern=asked, answer=answer, now=now)
         return Received("follow_up", asked)
     return _concern_from(inbound, channel=channel, address=address, language_hint=language_hint)
 
