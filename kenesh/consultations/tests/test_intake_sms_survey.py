@@ -75,7 +75,8 @@ def test_a_whole_conversation_stores_one_sms_response() -> None:
     assert "Thank you" in last_text()
     response = Response.objects.get(survey=survey)
     assert response.channel == ResponseChannel.SMS
-    chosen = {(a.question.code, a.option.code) for a in Answer.objects.filter(response=response)}
+    answers = Answer.objects.filter(response=response)
+    chosen = set(answers.values_list("question__code", "option__code"))
     assert chosen == {("feels_safe", "unsafe"), ("why", "dark"), ("why", "drink"), ("police", "4")}
     session = SmsSurveySession.objects.get(survey=survey, address=NUMBER)
     assert session.finished and session.response == response
