@@ -159,7 +159,7 @@ def outbox_send(*, limit: int = 200) -> OutboxRun:
     for pk in list(queued.values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             message = (
-                OutboxMessage.objects.select_for_update(skip_locked=True)
+                OutboxMessage.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(pk=pk, status=OutboxStatus.QUEUED)
                 .select_related("concern")
                 .first()
