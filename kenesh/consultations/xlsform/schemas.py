@@ -44,8 +44,11 @@ class XLSFormSurveyOut(Schema):
 
 
 class XLSFormProblemOut(FieldError):
-    sheet: str = Field(description="survey, choices or settings; empty for the whole file")
-    row: int | None = Field(description="The row in the sheet (the header is row 1)")
+    """An error of the request (as every operation's 422), or a problem of the form: then with
+    its sheet and row."""
+
+    sheet: str = Field("", description="survey, choices or settings; empty for the whole file")
+    row: int | None = Field(None, description="The row in the sheet (the header is row 1)")
 
 
 class XLSFormErrorOut(Schema):

@@ -50,7 +50,10 @@ def survey_import_xlsform(
     if round not in SurveyRound.values:
         raise ValidationError({"round": _("There is no such round.")})
     parsed = parse_xlsform(read_upload(file))
-    return _create(actor=actor, unit=unit, parsed=parsed, round=round, fallback=fallback_title)
+    survey = _create(actor=actor, unit=unit, parsed=parsed, round=round, fallback=fallback_title)
+    # What was left out (constraints Kenesh does not keep), for the page to tell the official.
+    survey.import_notes = [str(note) for note in parsed.notes]  # type: ignore[attr-defined]
+    return survey
 
 
 def _create(

@@ -76,6 +76,8 @@ def xlsform_import_page(request: HttpRequest) -> HttpResponse:
                 _("The survey “%(title)s” was made from the form with %(count)d questions.")
                 % {"title": survey.title, "count": survey.questions.count()},
             )
+            for note in getattr(survey, "import_notes", []):
+                messages.warning(request, note)
             return redirect(survey_url(survey))
     status = 422 if form.is_bound and (problems or form.errors) else 200
     context = {"form": form, "problems": problems}
