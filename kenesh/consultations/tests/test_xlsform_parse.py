@@ -274,3 +274,14 @@ def test_labels_are_kept_per_language_for_every_column_spelling() -> None:
     )
     (question,) = parse_xlsform(content).questions
     assert question.texts == {"ky": "Суроо", "ru": "Вопрос", "en": "Question"}
+
+
+def test_a_constraint_kenesh_does_not_keep_is_a_note_not_a_refusal() -> None:
+    form = parse_xlsform(
+        perception_form(
+            extra_survey=[["integer", "children", "Балдар", "Дети", "Children", "", "", ". < 20"]]
+        )
+    )
+    assert [str(note) for note in form.notes] == [
+        "survey, row 16: The constraint “. < 20” of “children” is not kept."
+    ]
