@@ -63,7 +63,7 @@ def _languages() -> tuple[str, ...]:
 # Respondents and attendance ----------------------------------------------------------------------
 
 
-class Sex(models.TextChoices):
+class RespondentSex(models.TextChoices):
     FEMALE = "female", _("female")
     MALE = "male", _("male")
     NOT_SAID = "not_said", _("not said")
@@ -391,7 +391,9 @@ class Response(models.Model):
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses"
     )
-    sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.NOT_SAID)
+    sex = models.CharField(
+        _("sex"), max_length=8, choices=RespondentSex.choices, default=RespondentSex.NOT_SAID
+    )
     age_band = models.CharField(
         _("age band"), max_length=8, choices=AgeBand.choices, default=AgeBand.NOT_SAID
     )

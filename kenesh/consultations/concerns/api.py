@@ -66,6 +66,19 @@ def concerns(
         "reporter's contact only for the LCPC coordinator and police in scope; the reply "
         "address of SMS and Telegram senders never. Every export is audited."
     ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment named concerns-<date>.<suffix>",
+                "content": {
+                    "text/csv": {"schema": {"type": "string"}},
+                    ExportFormat.XLSX.content_type: {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                },
+            }
+        }
+    },
 )
 @api_access(requires(Resource.CONCERNS, Action.READ))
 def concerns_export(

@@ -58,8 +58,7 @@ def priority_matrix(request: HttpRequest, query: Query[MatrixQuery]) -> dict[str
     start, end = query.date_from or start, query.date_to or end
     try:
         unit = selectors.matrix_unit(user=request.user, code=query.unit)
-        if end < start:
-            raise DjangoValidationError({"date_to": [_("The end lies before the start.")]})
+        selectors.check_period(start, end)
         matrix = selectors.priority_matrix(
             user=request.user,
             unit=unit,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kenesh.analytics.priorities import COMPONENTS
 from kenesh.consultations.models import TEXT_LENGTH, ConcernCategory, Meeting
+from kenesh.consultations.priorities import selectors
 from kenesh.consultations.priorities.selectors import COMPONENT_LABELS
 from kenesh.consultations.priorities.services import MAX_PRIORITIES
 from kenesh.core.dates import validate_not_too_early
@@ -60,10 +61,12 @@ class MatrixForm(BootstrapFormMixin, forms.Form):
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end:
-            if end < start:
-                self.add_error("date_to", _("The end lies before the start."))
-            elif (end.year - start.year) * 12 + end.month - start.month >= 60:
-                self.add_error("date_from", _("Choose at most 5 years."))
+            try:
+                selectors.check_period(start, end)
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(field, message)
         return data
 
     def weight_fields(self) -> list[forms.BoundField]:

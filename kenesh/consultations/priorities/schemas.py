@@ -40,7 +40,7 @@ class ComponentOut(Schema):
     status: ComponentStatus
 
 
-class UnitRef(Schema):
+class MatrixUnitOut(Schema):
     code: str
     name: str
 
@@ -56,7 +56,7 @@ class MatrixItemOut(Schema):
 class MatrixOut(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
-    unit: UnitRef
+    unit: MatrixUnitOut
     from_: IsoDate = Field(alias="from")
     to: IsoDate
     weights: dict[str, float]

@@ -218,6 +218,20 @@ def resolve_weights(asked: Mapping[str, float | None] | None) -> dict[str, float
 # Scope -------------------------------------------------------------------------------------------
 
 
+#: The longest period the matrix takes: its change compares with the period before, of the
+#: same length, which must still lie in the register's years.
+MAX_PERIOD_MONTHS = 60
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    """Refuse a period whose end lies before its start, or longer than five years (the form,
+    the page's query and the API all ask this)."""
+    if end < start:
+        raise ValidationError({"date_to": [_("The end lies before the start.")]})
+    if (end.year - start.year) * 12 + end.month - start.month >= MAX_PERIOD_MONTHS:
+        raise ValidationError({"date_from": [_("Choose at most 5 years.")]})
+
+
 def matrix_unit(*, user: AnyUser, code: str) -> AdministrativeUnit:
     """The municipality the matrix is asked for: 404 outside the user's area, 403 in it for a
     role that may not read priorities, ``ValidationError`` on ``unit`` for a unit that is not a

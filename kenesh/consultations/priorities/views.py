@@ -56,8 +56,7 @@ def _period_from_query(request: HttpRequest) -> tuple[dt.date, dt.date]:
             end = dt.date.fromisoformat(str(request.GET["date_to"]))
     except ValueError:
         raise ValidationError({"date_from": _("Enter a valid date.")}) from None
-    if end < start:
-        raise ValidationError({"date_to": _("The end lies before the start.")})
+    selectors.check_period(start, end)
     return start, end
 
 

@@ -48,7 +48,7 @@ class SurveyRef(Schema):
     closes_on: dt.date | None
 
 
-class OptionOut(Schema):
+class ResultOptionOut(Schema):
     code: str
     label: str
 
@@ -61,7 +61,7 @@ class CellOut(Schema):
     upper: float | None = Field(description="95 % Wilson interval, upper bound")
 
 
-class GroupOut(Schema):
+class ResultGroupOut(Schema):
     group: str = Field(description='The group\'s code ("" for all respondents)')
     label: str
     respondents: CountOut = Field(description="Respondents who were shown it and answered")
@@ -70,14 +70,14 @@ class GroupOut(Schema):
     median: float | None = Field(None, description="For a number question")
 
 
-class QuestionOut(Schema):
+class ResultQuestionOut(Schema):
     code: str
     text: str
     kind: str
     published: bool = Field(description="Shown on the municipality's public page")
-    options: list[OptionOut]
-    total: GroupOut
-    groups: list[GroupOut]
+    options: list[ResultOptionOut]
+    total: ResultGroupOut
+    groups: list[ResultGroupOut]
     texts: list[str] | None = Field(
         None, description="The free answers, newest first: for readers of surveys only"
     )
@@ -116,7 +116,7 @@ class ResultsOut(Schema):
     respondents: CountOut
     confidence: float
     denominator: str
-    questions: list[QuestionOut]
+    questions: list[ResultQuestionOut]
     comparison: ComparisonOut | None = None
 
 

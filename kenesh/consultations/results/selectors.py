@@ -33,8 +33,8 @@ from kenesh.consultations.models import (
     Option,
     Question,
     QuestionKind,
+    RespondentSex,
     Response,
-    Sex,
     Survey,
     SurveyStatus,
 )
@@ -342,7 +342,7 @@ def _groups(by: str | None, keys: set[str]) -> list[Group]:
     if by is None:
         return []
     if by in ("sex", "age_band"):
-        choices = Sex.choices if by == "sex" else AgeBand.choices
+        choices = RespondentSex.choices if by == "sex" else AgeBand.choices
         return [Group(value, str(label)) for value, label in choices if value in keys]
     ids = [int(key) for key in keys if key != NO_SETTLEMENT]
     units = sorted(

@@ -14,7 +14,7 @@ from kenesh.consultations.models import (
     AgeBand,
     Question,
     QuestionKind,
-    Sex,
+    RespondentSex,
     Survey,
     SurveyRound,
     SurveyStatus,
@@ -309,7 +309,9 @@ class ResponseForm(forms.Form):
     :func:`kenesh.consultations.services.validate_answers` to say: every field is optional
     here, and its errors come back onto the fields (:meth:`add_answer_errors`)."""
 
-    sex = forms.ChoiceField(label=_("Your sex"), choices=Sex.choices, widget=forms.RadioSelect)
+    sex = forms.ChoiceField(
+        label=_("Your sex"), choices=RespondentSex.choices, widget=forms.RadioSelect
+    )
     age_band = forms.ChoiceField(
         label=_("Your age"), choices=AgeBand.choices, widget=forms.RadioSelect
     )
@@ -404,7 +406,7 @@ class ResponseForm(forms.Form):
     def respondent(self) -> dict[str, Any]:
         cleaned = getattr(self, "cleaned_data", {})
         return {
-            "sex": cleaned.get("sex") or Sex.NOT_SAID,
+            "sex": cleaned.get("sex") or RespondentSex.NOT_SAID,
             "age_band": cleaned.get("age_band") or AgeBand.NOT_SAID,
             "settlement": cleaned.get("settlement"),
         }

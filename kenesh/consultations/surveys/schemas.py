@@ -13,8 +13,8 @@ from kenesh.consultations.models import (
     Question,
     QuestionKind,
     QuestionMeasure,
+    RespondentSex,
     Response,
-    Sex,
     Survey,
     SurveyRound,
     SurveyStatus,
@@ -171,7 +171,7 @@ class SurveyDetailOut(SurveyOut):
 
 
 class ResponseIn(InputSchema):
-    sex: Sex = Sex.NOT_SAID
+    sex: RespondentSex = RespondentSex.NOT_SAID
     age_band: AgeBand = AgeBand.NOT_SAID
     settlement: str | None = Field(None, pattern=SOATE_CODE, description="A settlement's code")
     submitted_at: dt.datetime | None = Field(None, description="When it was answered (now)")

@@ -13,9 +13,9 @@ from kenesh.consultations.models import (
     Option,
     Question,
     QuestionKind,
+    RespondentSex,
     Response,
     ResponseChannel,
-    Sex,
     Survey,
     SurveyQuerySet,
 )
@@ -168,7 +168,7 @@ def response_summary(*, survey: Survey) -> ResponseSummary:
         by_channel=[
             (str(c.label), channels[c.value]) for c in ResponseChannel if channels[c.value]
         ],
-        by_sex=[(str(s.label), sexes[s.value]) for s in Sex if sexes[s.value]],
+        by_sex=[(str(s.label), sexes[s.value]) for s in RespondentSex if sexes[s.value]],
         by_age_band=[(str(b.label), bands[b.value]) for b in AgeBand if bands[b.value]],
         by_settlement=sorted(
             ((names.get(k, "") if k else "", n) for k, n in places.items()), key=lambda r: -r[1]

@@ -11,7 +11,14 @@ from typing import Any
 
 from django.utils import translation
 
-from kenesh.consultations.models import AgeBand, Question, QuestionKind, Response, Sex, Survey
+from kenesh.consultations.models import (
+    AgeBand,
+    Question,
+    QuestionKind,
+    RespondentSex,
+    Response,
+    Survey,
+)
 from kenesh.consultations.xlsform.parse import LANGUAGE_NAMES, LANGUAGES
 from kenesh.geo.models import AdministrativeUnit, Level
 
@@ -41,7 +48,7 @@ def _respondent_rows(
 
     questions = [question("sex", "select_one sex"), question("age_band", "select_one age_band")]
     choices: list[list[str]] = []
-    for value, label in Sex.choices:
+    for value, label in RespondentSex.choices:
         choices.append(["sex", value, *_in_each_language(label)])
     for value, label in AgeBand.choices:
         choices.append(["age_band", value, *_in_each_language(label)])

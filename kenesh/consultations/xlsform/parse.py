@@ -29,7 +29,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from kenesh.consultations.models import AgeBand, QuestionKind, QuestionMeasure, Sex
+from kenesh.consultations.models import AgeBand, QuestionKind, QuestionMeasure, RespondentSex
 
 LANGUAGES = ("ky", "ru", "en")
 #: How the three languages are written in label columns: ``label::Kyrgyz (ky)`` (what this
@@ -577,7 +577,7 @@ class _SurveySheet:
         """``sex``, ``age_band`` and ``settlement`` fill the response's own fields: their
         choices must be Kenesh's codes (a settlement's are SOATE codes or names)."""
         allowed: dict[str, tuple[str, ...]] = {
-            "sex": tuple(Sex.values),
+            "sex": tuple(RespondentSex.values),
             "age_band": tuple(AgeBand.values),
         }
         if name == "settlement":

@@ -38,9 +38,9 @@ from kenesh.consultations.models import (
     Answer,
     Question,
     QuestionKind,
+    RespondentSex,
     Response,
     ResponseChannel,
-    Sex,
     Survey,
 )
 from kenesh.consultations.services import validate_answers
@@ -242,7 +242,12 @@ class SurveyResponsesImport(ImportSpec):
                 Column("end", parse_moment(naive_is_utc=False)),
             ]
         columns += [
-            Column("sex", parse_choice(Sex.choices), repeats=True, example=Sex.FEMALE),
+            Column(
+                "sex",
+                parse_choice(RespondentSex.choices),
+                repeats=True,
+                example=RespondentSex.FEMALE,
+            ),
             Column(
                 "age_band", parse_choice(AgeBand.choices), repeats=True, example=AgeBand.AGE_30_44
             ),
@@ -384,7 +389,7 @@ class SurveyResponsesImport(ImportSpec):
         )
         response = Response(
             survey=self.survey,
-            sex=values.get("sex") or Sex.NOT_SAID,
+            sex=values.get("sex") or RespondentSex.NOT_SAID,
             age_band=values.get("age_band") or AgeBand.NOT_SAID,
             settlement=values.get("settlement"),
             channel=ResponseChannel.IMPORT,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import re
+import typing
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.test import Client
+from pydantic import BaseModel
+
+from kenesh.core.access import endpoints
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +44,24 @@ EXPECTED_PATHS = {
     "/api/v1/analytics/near-repeat",
     "/api/v1/analytics/evaluation",
     "/api/v1/basemap",
+    "/api/v1/surveys",
+    "/api/v1/surveys/import-xlsform",
+    "/api/v1/surveys/{survey_id}",
+    "/api/v1/surveys/{survey_id}/questions",
+    "/api/v1/surveys/{survey_id}/responses",
+    "/api/v1/surveys/{survey_id}/results",
+    "/api/v1/surveys/{survey_id}/xlsform",
+    "/api/v1/meetings",
+    "/api/v1/meetings/{meeting_id}",
+    "/api/v1/concerns",
+    "/api/v1/concerns/{concern_id}",
+    "/api/v1/concerns/export/{fmt}",
+    "/api/v1/public/concerns",
+    "/api/v1/public/concerns/{reference}",
+    "/api/v1/intake/sms",
+    "/api/v1/intake/telegram",
+    "/api/v1/priorities",
+    "/api/v1/priorities/adopt",
 }
 
 
@@ -58,3 +83,35 @@ def test_the_interactive_docs_load_nothing_from_other_hosts(client: Client) -> N
     assert sources, "the docs page should reference its scripts and styles"
     assert all(source.startswith("/") for source in sources), sources
     assert "<script>" not in html  # CSP allows no inline script
+
+
+def _named_types(annotation: Any) -> Iterator[type]:
+    """The schema classes and enumerations an annotation names, nested ones included."""
+    if isinstance(annotation, type) and issubclass(annotation, (BaseModel, enum.Enum)):
+        # ninja's own wrappers (the response, path and query models it builds per operation)
+        # are made on the fly and never named in the document.
+        if annotation.__module__ != "abc":
+            yield annotation
+        if issubclass(annotation, BaseModel):
+            for field in annotation.model_fields.values():
+                yield from _named_types(field.annotation)
+        return
+    for argument in typing.get_args(annotation):
+        yield from _named_types(argument)
+
+
+def test_no_two_schemas_or_enumerations_of_the_api_share_a_name() -> None:
+    """The OpenAPI document keys its components by class name: two classes of one name (a
+    respondent's sex and a person's) would silently become one, and answers would break the
+    schema the document gives."""
+    found: dict[str, set[type]] = {}
+    for endpoint in endpoints():
+        operation = endpoint.operation
+        if operation is None:
+            continue
+        annotations = [*operation.response_models.values(), *getattr(operation, "models", [])]
+        for annotation in annotations:
+            for named in _named_types(annotation):
+                found.setdefault(named.__name__, set()).add(named)
+    shared = {name: classes for name, classes in found.items() if len(classes) > 1}
+    assert not shared, {name: sorted(c.__module__ for c in cs) for name, cs in shared.items()}
