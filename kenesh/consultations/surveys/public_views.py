@@ -30,15 +30,13 @@ from kenesh.consultations.services import response_submit
 from kenesh.consultations.surveys import selectors
 from kenesh.consultations.surveys.forms import ResponseForm
 from kenesh.core.access import PUBLIC, access
-from kenesh.core.ratelimit import rate_count, rate_exceeded
+from kenesh.core.ratelimit import RateLimit
 
 COOKIE = "kenesh_respondent"
 COOKIE_AGE_S = 2 * 365 * 24 * 3600
-RATE_SCOPE = "survey-response"
-#: Responses one client address may send in RATE_WINDOW_S: generous, as a whole village may
+#: Responses one client address may send in ten minutes: generous, as a whole village may
 #: share one mobile carrier address.
-RATE_LIMIT = 30
-RATE_WINDOW_S = 600
+RESPONSES = RateLimit("survey-response", limit=30, window_s=600)
 
 
 def browser_key(survey: Survey, token: str) -> str:
@@ -102,7 +100,7 @@ def answer_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
             # A script: answered as if it had worked, and nothing stored.
             return redirect("consultations:answer:done", public_key=survey.public_key)
         address = client_address(request) or "unknown"
-        if rate_exceeded(RATE_SCOPE, address, limit=RATE_LIMIT, window_s=RATE_WINDOW_S):
+        if RESPONSES.exceeded(address):
             form.is_valid()
             form.add_error(None, busy_message())
             context = {"survey": survey, "form": form, "items": form.items()}
@@ -126,7 +124,7 @@ def answer_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
             except IntegrityError:  # the same browser, twice at the same moment
                 return _page(request, "already.html", {"survey": survey})
             else:
-                rate_count(RATE_SCOPE, address, window_s=RATE_WINDOW_S)
+                RESPONSES.count(address)
                 answer = redirect("consultations:answer:done", public_key=survey.public_key)
                 answer.set_cookie(
                     COOKIE,
