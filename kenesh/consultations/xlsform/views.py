@@ -166,8 +166,10 @@ def responses_template(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 @access(requires(Resource.SURVEYS, Action.WRITE))
 @require_safe
 @login_required
-def responses_choose_page(request: HttpRequest) -> HttpResponse:
-    """Where "Import another file" of a job leads: the surveys one may import responses to."""
+def responses_choose_page(request: HttpRequest, kind_key: str) -> HttpResponse:
+    """The kind's upload page, where "Import another file" of a job leads: the surveys one may
+    import responses to, each leading to its upload form (``kind_key`` is bound by the URL, as
+    for every kind's upload page)."""
     require_anywhere(request.user, Action.WRITE, Resource.SURVEYS)
     surveys = (
         Survey.objects.where_allowed(request.user, Action.WRITE, Resource.SURVEYS)
