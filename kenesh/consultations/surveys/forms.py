@@ -84,6 +84,8 @@ class SurveyForm(BootstrapFormMixin, forms.ModelForm):
             "closes_on",
             "status",
             "programme",
+            "sms_enabled",
+            "sms_keyword",
         ]
         widgets = {"opens_on": date_input(), "closes_on": date_input()}
         help_texts = {
@@ -93,6 +95,10 @@ class SurveyForm(BootstrapFormMixin, forms.ModelForm):
             ),
             "status": _(
                 "The public link answers only while the survey is open, between its dates."
+            ),
+            "sms_enabled": _(
+                "People text the keyword to the SMS number and get the questions one by one, "
+                "answering by number. Only choice and rating questions can run over SMS."
             ),
         }
 

@@ -109,6 +109,8 @@ class SurveyIn(InputSchema):
     closes_on: IsoDate | None = None
     status: SurveyStatus = SurveyStatus.DRAFT
     programme: int | None = None
+    sms_enabled: bool = False
+    sms_keyword: str = Field("", max_length=20)
     questions: list[QuestionIn] = Field([], max_length=200)
 
 
@@ -124,6 +126,8 @@ class SurveyPatch(PatchSchema):
     closes_on: IsoDate | None = None
     status: SurveyStatus | None = None
     programme: int | None = None
+    sms_enabled: bool | None = None
+    sms_keyword: str | None = Field(None, max_length=20)
 
 
 class SurveyOut(MaskedSchema):
@@ -142,6 +146,8 @@ class SurveyOut(MaskedSchema):
     is_template: bool
     programme: int | None
     public_key: str
+    sms_enabled: bool
+    sms_keyword: str
     response_count: int
 
     @staticmethod

@@ -19,7 +19,9 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from kenesh.consultations.intake.sms_survey import validate_sms_survey
 from kenesh.consultations.models import (
+    CHOICE_KINDS,
     CODE_VALIDATOR_MESSAGE,
     Option,
     Question,
@@ -72,6 +74,24 @@ def ensure_questions_editable(survey: Survey) -> None:
         raise QuestionsFrozen(frozen_message(), code="frozen")
 
 
+def check_sms_mode(survey: Survey) -> None:
+    """An SMS survey must stay answerable by number (kenesh.consultations.intake.sms_survey):
+    checked whenever the survey or its questions change while SMS is on."""
+    if survey.sms_enabled:
+        validate_sms_survey(survey)
+
+
+def ensure_sms_question(survey: Survey, kind: str) -> None:
+    """Refuse a question an SMS survey could not ask (only choices are answered by number)."""
+    if survey.sms_enabled and kind not in CHOICE_KINDS:
+        raise ValidationError(
+            _(
+                "This survey runs over SMS, where only choice and rating questions can be "
+                "answered. Switch SMS off in the survey first."
+            )
+        )
+
+
 # Surveys ---------------------------------------------------------------------------------------
 
 
@@ -114,6 +134,7 @@ def survey_create(
                 }
             ) from None
         by_code[question.code] = question
+    check_sms_mode(survey)
     return survey
 
 
@@ -125,7 +146,9 @@ def survey_update(*, actor: User | None, survey: Survey, data: Mapping[str, Any]
         raise ValidationError(
             {"unit": _("A survey with responses stays in the municipality it was answered in.")}
         )
-    return model_update(instance=survey, actor=actor, data=dict(data))
+    survey = model_update(instance=survey, actor=actor, data=dict(data))
+    check_sms_mode(survey)
+    return survey
 
 
 @transaction.atomic
@@ -348,6 +371,7 @@ def question_create(
     optional display condition on an earlier choice question, and for multiple choice a limit
     on the choices. Raises :class:`QuestionsFrozen` once the survey has responses."""
     ensure_questions_editable(survey)
+    ensure_sms_question(survey, str(data.get("kind", "")))
     values = dict(data)
     if values.get("order") is None:
         last = survey.questions.order_by("-order").values_list("order", flat=True).first()
@@ -374,6 +398,7 @@ def question_update(
     before = snapshot(question)
     values = dict(data)
     kind = values.get("kind", question.kind)
+    ensure_sms_question(question.survey, kind)
     if options is None and kind == question.kind and kind not in AUTOMATIC_OPTIONS:
         options = [
             {name: getattr(option, name) for name in OPTION_FIELDS}

@@ -14,7 +14,7 @@ from kenesh.accounts.tests.factories import UserFactory
 from kenesh.consultations.models import Option, Question, Survey, SurveyStatus
 from kenesh.consultations.services import response_submit
 from kenesh.consultations.surveys import services
-from kenesh.consultations.tests.factories import SurveyFactory
+from kenesh.consultations.tests.factories import QuestionFactory, SurveyFactory
 from kenesh.core.models import AuditEntry
 from kenesh.core.permissions import Role
 
@@ -245,3 +245,27 @@ def test_a_bad_inline_question_stores_nothing_and_says_which(actor: Any) -> None
         )
     assert "questions.1.options" in exc.value.message_dict
     assert Survey.objects.count() == before
+
+
+def test_sms_is_switched_on_only_for_a_survey_answerable_by_number() -> None:
+    survey = SurveyFactory.create(status="draft")
+    choice = QuestionFactory.create(survey=survey, code="safe", kind="yes_no")
+    free = QuestionFactory.create(survey=survey, code="comment", kind="text")
+    with pytest.raises(ValidationError) as refused:
+        services.survey_update(
+            actor=None, survey=survey, data={"sms_enabled": True, "sms_keyword": "SAFE"}
+        )
+    assert "comment" in " ".join(refused.value.message_dict["sms_enabled"])
+    survey.refresh_from_db()
+    assert not survey.sms_enabled
+    free.delete()
+    services.survey_update(
+        actor=None, survey=survey, data={"sms_enabled": True, "sms_keyword": "SAFE"}
+    )
+    assert Survey.objects.get(pk=survey.pk).sms_enabled
+    # While SMS is on, a question it could not ask is refused.
+    with pytest.raises(ValidationError):
+        services.question_create(
+            actor=None, survey=survey, data={"code": "age", "kind": "number", "text_en": "Age?"}
+        )
+    assert list(survey.questions.values_list("code", flat=True)) == [choice.code]
