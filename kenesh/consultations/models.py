@@ -874,6 +874,10 @@ class MessageChannel(models.TextChoices):
 class InboundMessage(models.Model):
     """A message a gateway delivered. Its provider id makes a repeated delivery store nothing."""
 
+    # The sender's phone number or Telegram chat id: personal data, shown to no one (the audit
+    # log keeps a fingerprint); deleted as docs/intake.md says.
+    restricted_fields = ("sender",)
+
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     message_id = models.CharField(_("message id"), max_length=100)
     sender = models.CharField(_("sender"), max_length=200, editable=False)
@@ -904,6 +908,8 @@ class InboundMessage(models.Model):
 class OptOut(models.Model):
     """A number (or Telegram chat) that sent STOP: no message is ever sent to it again."""
 
+    restricted_fields = ("address",)  # a phone number or chat id (or its keyed fingerprint)
+
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     address = models.CharField(_("address"), max_length=200)
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -930,6 +936,8 @@ class OutboxStatus(models.TextChoices):
 
 class OutboxMessage(models.Model):
     """A reply waiting for (or done with) its sender (kenesh.consultations.intake.senders)."""
+
+    restricted_fields = ("address",)  # a phone number or chat id, shown to no one
 
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
     address = models.CharField(_("address"), max_length=200)
@@ -962,6 +970,8 @@ class OutboxMessage(models.Model):
 
 class SmsSurveySession(models.Model):
     """Where one phone number stands in an SMS survey: the next question to ask."""
+
+    restricted_fields = ("address",)  # the phone number (its keyed fingerprint once done)
 
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="sms_sessions"
