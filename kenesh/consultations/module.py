@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from kenesh.core.modules import Module, NavEntry, register
+from kenesh.core.modules import DashboardPanel, Module, NavEntry, register
 from kenesh.core.permissions import Action, Resource
 
 CONSULTATIONS = _("Consultations")
@@ -58,7 +58,40 @@ module = register(
                 order=63,
             ),
         ),
-        panels=(),
+        # The first screens (kenesh.consultations.dashboard): the concerns to answer for whoever
+        # writes them in one municipality, its consultations at a glance, the programme's
+        # concerns and surveys side by side for a coordinator, and a territory's concerns and
+        # priorities on its page.
+        panels=(
+            DashboardPanel(
+                template="consultations/_dashboard_concerns.html",
+                context="kenesh.consultations.dashboard.concerns_panel",
+                resource=Resource.CONCERNS,
+                action=Action.WRITE,
+                order=15,
+            ),
+            DashboardPanel(
+                template="consultations/_dashboard_consultations.html",
+                context="kenesh.consultations.dashboard.municipality_panel",
+                resource=Resource.SURVEYS,
+                action=Action.READ,
+                order=30,
+            ),
+            DashboardPanel(
+                template="consultations/_dashboard_programme_concerns.html",
+                context="kenesh.consultations.dashboard.programme_panel",
+                resource=Resource.CONCERNS,
+                order=30,
+            ),
+        ),
+        unit_panels=(
+            DashboardPanel(
+                template="consultations/_unit_consultations.html",
+                context="kenesh.consultations.dashboard.unit_panel",
+                resource=Resource.CONCERNS,
+                order=30,
+            ),
+        ),
         urls=(("", "kenesh.consultations.urls"),),
         api_routers=(
             ("/surveys", "kenesh.consultations.xlsform.api.router"),
