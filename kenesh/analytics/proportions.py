@@ -187,15 +187,24 @@ def flag_changes(
     flagged the expected share of chance findings is at most ``alpha`` (Benjamini and Hochberg
     1995). A change is flagged when its q-value is at most ``alpha`` **and** its interval
     excludes 0 (the two almost always agree; requiring both keeps a flag from contradicting the
-    interval printed beside it). A change with a sample of 0 has p = 1 and is never flagged.
-    Arrays of any shape; the adjustment runs over all their elements.
+    interval printed beside it). Only changes the test can judge enter the adjustment: one with
+    a sample of 0, or with no one (or everyone) in both samples, is no test at all, so it neither
+    counts in the family nor is flagged (its q is 1). Arrays of any shape; the adjustment runs
+    over all their elements.
     """
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1]: {alpha}")
     interval = newcombe_difference(x1, n1, x2, n2, confidence)
     p = two_proportion_p(x1, n1, x2, n2)
-    shape = p.shape
-    q = bh_adjusted(p.ravel()).reshape(shape) if p.size else p.copy()
+    a, total1 = _counts(x1, n1)
+    b, total2 = _counts(x2, n2)
+    a, total1, b, total2 = np.broadcast_arrays(a, total1, b, total2)
+    pooled_some = (a + b > 0) & (a + b < total1 + total2)
+    tested = ((total1 > 0) & (total2 > 0) & pooled_some).ravel()
+    flat_q = np.ones(p.size, dtype=np.float64)
+    if tested.any():
+        flat_q[tested] = bh_adjusted(p.ravel()[tested])
+    q = flat_q.reshape(p.shape)
     with np.errstate(invalid="ignore"):
         excludes_zero = (interval.lower > 0.0) | (interval.upper < 0.0)
     flagged = np.asarray((q <= alpha) & excludes_zero, dtype=np.bool_)

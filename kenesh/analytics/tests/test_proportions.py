@@ -177,3 +177,17 @@ def test_flag_changes_never_flags_an_empty_sample_or_nothing_at_all() -> None:
     assert not found.flagged.any()
     empty = flag_changes(np.array([], dtype=int), [], [], [])
     assert empty.flagged.size == 0
+
+
+def test_changes_the_test_cannot_judge_do_not_enlarge_the_family() -> None:
+    """An option no one chose in either round (or a round without answers) is no test: the
+    others are adjusted as if it were not there."""
+    x1, n1 = [60, 56, 30], [100, 70, 100]
+    x2, n2 = [45, 48, 18], [100, 80, 100]
+    alone = flag_changes(x1, n1, x2, n2)
+    padded = flag_changes(
+        x1 + [0, 100, 0], n1 + [100, 100, 0], x2 + [0, 100, 3], n2 + [100, 100, 9]
+    )
+    assert padded.q[:3] == pytest.approx(alone.q)
+    assert list(padded.flagged[:3]) == list(alone.flagged)
+    assert list(padded.q[3:]) == [1.0, 1.0, 1.0] and not padded.flagged[3:].any()

@@ -131,7 +131,11 @@ def publish_page(request: HttpRequest, pk: int) -> HttpResponse:
     target = reverse("consultations:results:results", kwargs={"pk": survey.pk})
     if request.method != "POST":
         return redirect(target)
-    chosen = [int(value) for value in request.POST.getlist("published") if value.isdigit()]
+    chosen = [
+        int(value)
+        for value in request.POST.getlist("published")
+        if value.isascii() and value.isdigit()  # "²" is a digit to isdigit(), not to int()
+    ]
     changed = services.survey_publish_questions(
         actor=acting_user(request), survey=survey, question_ids=chosen
     )

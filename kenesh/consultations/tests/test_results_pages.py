@@ -120,6 +120,16 @@ def test_the_lcpc_coordinator_chooses_the_published_questions_audited(
     assert not follow_up.questions.filter(published=True).exists()
 
 
+def test_a_crafted_choice_is_ignored_not_a_server_error(rounds: tuple[Survey, Survey]) -> None:
+    _, follow_up = rounds
+    unsafe = follow_up.questions.get(code="unsafe")
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=follow_up.unit)
+    url = reverse("consultations:results:publish", kwargs={"pk": follow_up.pk})
+    response = client_for(user).post(url, {"published": [str(unsafe.pk), "²", "x"]})
+    assert response.status_code == 302
+    assert list(follow_up.questions.filter(published=True)) == [unsafe]
+
+
 def test_a_police_officer_may_not_publish_and_nothing_changes(
     rounds: tuple[Survey, Survey],
 ) -> None:
