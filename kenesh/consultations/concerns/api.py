@@ -147,7 +147,8 @@ def concern_detail(request: HttpRequest, concern_id: int) -> Concern:
     summary="Move a concern along the loop",
     description=(
         "status (acknowledged, in_plan, resolved, not_actionable with status_reason), "
-        "category (null clears it), public (true needs public_checked: true). Fields left "
+        "category (null clears it), public (true needs public_checked: true and the "
+        "reporter's agreement, public_requested). Fields left "
         "out stay as they are."
     ),
 )

@@ -136,7 +136,11 @@ class ConcernPatch(PatchSchema):
         None, max_length=TEXT_LENGTH, description="Needed for not_actionable"
     )
     category: str | None = Field(None, pattern=CATEGORY_CODE, description="null clears it")
-    public: bool | None = Field(None, description="Show the text on the public status page")
+    public: bool | None = Field(
+        None,
+        description="Show the text on the public status page: refused (422) unless the "
+        "reporter agreed (public_requested)",
+    )
     public_checked: bool | None = Field(
         None,
         description="Required true with public=true: the text names no one and holds no "

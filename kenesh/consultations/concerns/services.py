@@ -65,10 +65,19 @@ def concern_moderate(
 ) -> Concern:
     """Show the concern's text publicly, or stop showing it.
 
-    Showing it needs ``checked``: the staff member confirms the text names no one and carries
-    no personal data (a phone number, an address, a name). Staff may publish a text whose
-    reporter did not ask for it only by that same decision; withdrawing needs no confirmation.
+    Showing it needs the reporter's agreement (``public_requested``: the public page says the
+    texts are shown with their authors' agreement) and ``checked``: the staff member confirms
+    the text names no one and carries no personal data (a phone number, an address, a name).
+    Withdrawing needs neither.
     """
+    if public and not concern.public_requested:
+        raise ValidationError(
+            {
+                "public": _(
+                    "The reporter did not agree to publication: the text cannot be shown publicly."
+                )
+            }
+        )
     if public and not checked:
         raise ValidationError(
             {

@@ -140,11 +140,27 @@ def test_patch_moves_the_concern_along_and_refuses_a_wrong_step(
     assert unpublished.status_code == 422
     concern.refresh_from_db()
     assert concern.status == ConcernStatus.ACKNOWLEDGED and not concern.public
+    Concern.objects.filter(pk=concern.pk).update(public_requested=True)
     published = patch(client, f"{API}/{concern.pk}", {"public": True, "public_checked": True})
     assert published.json()["public"] is True
     cleared = patch(client, f"{API}/{concern.pk}", {"category": None})
     assert cleared.json()["category"] is None
     assert patch(client, f"{API}/{concern.pk}", {"status": None}).status_code == 422
+
+
+def test_patch_refuses_to_publish_a_text_whose_reporter_did_not_agree(
+    unit: AdministrativeUnit, concern: Concern
+) -> None:
+    client = client_of(Role.LCPC_COORDINATOR, unit)
+    refused = patch(
+        client,
+        f"{API}/{concern.pk}",
+        {"category": "stray_dogs", "public": True, "public_checked": True},
+    )
+    assert refused.status_code == 422
+    assert "did not agree to publication" in json.dumps(refused.json()["errors"])
+    concern.refresh_from_db()
+    assert not concern.public and concern.category_id == "street_lighting"
 
 
 def test_a_failing_step_leaves_the_others_of_the_same_patch_undone(

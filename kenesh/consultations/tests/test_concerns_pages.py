@@ -223,6 +223,8 @@ def test_categorising_confirms_the_suggestion_and_records_a_step(unit: Administr
 
 
 def test_publication_needs_the_staff_check(unit: AdministrativeUnit, concern: Concern) -> None:
+    Concern.objects.filter(pk=concern.pk).update(public_requested=True)
+    concern.refresh_from_db()
     client = client_of(Role.LCPC_COORDINATOR, unit)
     refused = client.post(url("moderate", concern), {"public": "on"})
     assert refused.status_code == 400
@@ -235,6 +237,23 @@ def test_publication_needs_the_staff_check(unit: AdministrativeUnit, concern: Co
     client.post(url("moderate", concern), {})
     concern.refresh_from_db()
     assert not concern.public
+
+
+def test_a_text_whose_reporter_did_not_agree_is_never_shown_publicly(
+    unit: AdministrativeUnit, concern: Concern
+) -> None:
+    assert not concern.public_requested
+    client = client_of(Role.LCPC_COORDINATOR, unit)
+    page = client.get(url("detail", concern)).content.decode()
+    assert 'name="public"' not in page
+    assert "did not agree to publication" in page
+    events = ConcernEvent.objects.count()
+    refused = client.post(url("moderate", concern), {"public": "on", "checked": "on"})
+    assert refused.status_code == 400
+    assert "did not agree to publication" in refused.content.decode()
+    concern.refresh_from_db()
+    assert not concern.public
+    assert ConcernEvent.objects.count() == events
 
 
 def test_merging_closes_the_duplicate_and_keeps_its_history(
