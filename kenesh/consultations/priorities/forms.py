@@ -142,6 +142,10 @@ class AdoptForm(BootstrapFormMixin, forms.Form):
             raise ValidationError(_("Give each category a different rank."))
         data["categories"] = [code for _rank, code in sorted(ranked)]
         start, end = data.get("period_start"), data.get("period_end")
-        if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
-            raise ValidationError(_("The end lies before the start."))
+        if isinstance(start, dt.date) and isinstance(end, dt.date):
+            # The period rides along hidden: a refused one is said above the form.
+            try:
+                selectors.check_period(start, end)
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from None
         return data

@@ -35,6 +35,7 @@ from kenesh.consultations.models import (
     Meeting,
     QuestionMeasure,
 )
+from kenesh.core.dates import validate_not_too_early
 from kenesh.core.disclosure import SMALL_COUNT, Detail, Published, detail_at, publish_series
 from kenesh.core.formats import MISSING, format_number, format_percent
 from kenesh.core.periods import add_months
@@ -224,8 +225,15 @@ MAX_PERIOD_MONTHS = 60
 
 
 def check_period(start: dt.date, end: dt.date) -> None:
-    """Refuse a period whose end lies before its start, or longer than five years (the form,
-    the page's query and the API all ask this)."""
+    """Refuse a period that begins before 1991 (:data:`kenesh.core.dates.EARLIEST_DATE`: the
+    period before it, which the change compares with, must still be a date), whose end lies
+    before its start, or longer than five years. Keyed ``date_from`` and ``date_to``; the
+    matrix's form, page query and API ask it, and so does adopting priorities."""
+    for key, day in (("date_from", start), ("date_to", end)):
+        try:
+            validate_not_too_early(day)
+        except ValidationError as exc:
+            raise ValidationError({key: exc.messages}) from None
     if end < start:
         raise ValidationError({"date_to": [_("The end lies before the start.")]})
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_PERIOD_MONTHS:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kenesh.consultations.models import TEXT_LENGTH, AdoptedPriority, ConcernCategory, Meeting
-from kenesh.consultations.priorities.selectors import priority_matrix
+from kenesh.consultations.priorities.selectors import check_period, priority_matrix
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_at
 from kenesh.core.services import model_create
@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 #: The most priorities one decision adopts (a plan works on a few).
 MAX_PRIORITIES = 10
+
+#: The matrix's period fields as adopting names them.
+PERIOD_FIELDS = {"date_from": "period_start", "date_to": "period_end"}
 
 
 @transaction.atomic
@@ -44,8 +47,9 @@ def priorities_adopt(
 
     Raises ``PermissionDenied`` unless the actor may approve priorities in the unit, and
     ``ValidationError`` (keyed by field) with nothing stored for an empty or repeated list, an
-    unknown category, a meeting of another unit, a period that ends before it starts, or a
-    category already adopted on that date.
+    unknown category, a meeting of another unit, a period the matrix refuses
+    (:func:`~kenesh.consultations.priorities.selectors.check_period`: before 1991, ending
+    before it starts, longer than five years), or a category already adopted on that date.
     """
     require_at(actor, Action.APPROVE, Resource.PRIORITIES, unit.path)
     errors: dict[str, list[str]] = {}
@@ -66,8 +70,12 @@ def priorities_adopt(
         )
     if meeting is not None and meeting.unit_id != unit.pk:
         errors.setdefault("meeting", []).append(_("The meeting must be one of the municipality."))
-    if period_end < period_start:
-        errors.setdefault("period_end", []).append(_("The end lies before the start."))
+    try:
+        check_period(period_start, period_end)
+    except ValidationError as exc:
+        for key, messages in exc.message_dict.items():
+            field = PERIOD_FIELDS.get(key, key)
+            errors.setdefault(field, []).extend(messages)
     if len(decision) > TEXT_LENGTH:
         errors.setdefault("decision", []).append(
             _("Give at most %(n)d characters.") % {"n": TEXT_LENGTH}

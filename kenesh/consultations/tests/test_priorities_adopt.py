@@ -85,6 +85,10 @@ def test_local_government_may_adopt_and_the_police_may_not(unit):
         ({"categories": ["street_lighting", "street_lighting"]}, "categories"),
         ({"categories": ["no_such_thing"]}, "categories"),
         ({"period_end": dt.date(2024, 1, 1)}, "period_end"),
+        # A start in year 1 once reached add_months with year 0 (a 500).
+        ({"period_start": dt.date(1, 1, 1)}, "period_start"),
+        ({"period_start": dt.date(1, 1, 1), "period_end": dt.date(1, 3, 31)}, "period_start"),
+        ({"period_start": dt.date(1991, 1, 1)}, "period_start"),
     ],
 )
 def test_a_decision_that_cannot_be_recorded_leaves_nothing_behind(unit, kwargs, field):
@@ -229,3 +233,41 @@ def test_the_api_refuses_a_period_longer_than_five_years_with_422(unit):
     answer = client.get("/api/v1/priorities", {"unit": unit.code, "to": "6363-07-22"})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["loc"] == ["query", "from"]
+
+
+def test_the_api_refuses_to_adopt_over_a_period_longer_than_five_years_and_stores_nothing(unit):
+    body = {
+        "unit": unit.code,
+        "categories": ["fraud"],
+        "adopted_on": "2025-07-10",
+        "decision": "Fraud.",
+        "period_start": "1991-01-01",
+        "period_end": "2025-06-30",
+    }
+    lcpc = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
+    answer = lcpc.post(
+        "/api/v1/priorities/adopt", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 422, answer.content
+    assert "5 years" in answer.content.decode()
+    assert AdoptedPriority.objects.filter(unit=unit).count() == 0
+
+
+def test_the_page_refuses_a_hidden_period_from_year_one_with_a_400_not_a_500(unit):
+    client = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
+    url = reverse("consultations:priorities:adopt", args=[unit.code])
+    response = client.post(
+        url + "?date_from=2024-07-01&date_to=2025-06-30",
+        {
+            "rank_burglary": "1",
+            "adopted_on": "2025-07-10",
+            "decision": "Kept text",
+            "period_start": "0001-01-01",
+            "period_end": "0001-03-31",
+        },
+    )
+    assert response.status_code == 400
+    assert "before 1991" in response.content.decode()
+    assert "Kept text" in response.content.decode()
+    assert client.get(url + "?date_from=0001-01-01&date_to=0001-03-31").status_code == 400
+    assert AdoptedPriority.objects.filter(unit=unit).count() == 0
