@@ -22,7 +22,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_protect
 
 from kenesh.accounts.client_address import client_address
 from kenesh.consultations.models import Response, ResponseChannel, Survey, SurveyStatus
@@ -83,7 +82,6 @@ def _page(
 
 @access(PUBLIC)
 @never_cache
-@csrf_protect
 def answer_form_page(request: HttpRequest, public_key: str) -> HttpResponse:
     survey = _survey(public_key)
     if not survey.is_open_on(timezone.localdate()):

@@ -3,14 +3,12 @@ and its questions, a new round, paper entry of responses and their counts."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_safe
 from kenesh.accounts.selectors import acting_user
 from kenesh.consultations.models import Question, ResponseChannel, Survey
 from kenesh.consultations.services import response_submit
+from kenesh.consultations.standard import create_standard_survey
 from kenesh.consultations.surveys import selectors, services
 from kenesh.consultations.surveys.forms import (
     NewRoundForm,
@@ -34,23 +33,6 @@ from kenesh.core.access import access, requires
 from kenesh.core.pages import form_changes, form_status, paginate_page, query_without_page
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, allowed_anywhere, require_anywhere, require_at
-
-
-def results_url(survey: Survey) -> str:
-    """The survey's results page (the results feature's), or its address as it will be."""
-    try:
-        return reverse("consultations:results:results", kwargs={"pk": survey.pk})
-    except NoReverseMatch:
-        return f"/consultations/surveys/{survey.pk}/results/"
-
-
-def standard_survey_maker() -> Any:
-    """``create_standard_survey`` of kenesh.consultations.standard, when that module exists."""
-    try:
-        from kenesh.consultations.standard import create_standard_survey
-    except ImportError:
-        return None
-    return create_standard_survey
 
 
 def _may_write(request: HttpRequest, survey: Survey) -> bool:
@@ -79,7 +61,6 @@ def survey_list_page(request: HttpRequest) -> HttpResponse:
         "page_obj": paginate_page(request, surveys),
         "query": query_without_page(request),
         "may_create": allowed_anywhere(request.user, Action.WRITE, Resource.SURVEYS),
-        "standard_available": standard_survey_maker() is not None,
     }
     return render(request, "consultations/surveys/survey_list.html", context)
 
@@ -105,7 +86,7 @@ def survey_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
         "response_count": response_count,
         "frozen": response_count > 0,
         "may_edit": _may_write(request, survey),
-        "results_url": results_url(survey),
+        "results_url": reverse("consultations:results:results", kwargs={"pk": survey.pk}),
         "public_url": request.build_absolute_uri(
             reverse("consultations:answer:form", kwargs={"public_key": survey.public_key})
         ),
@@ -127,7 +108,7 @@ def survey_create_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The survey was created. Now add its questions."))
             return redirect("consultations:surveys:detail", pk=survey.pk)
-    context = {"form": form, "standard_available": standard_survey_maker() is not None}
+    context = {"form": form}
     return render(
         request, "consultations/surveys/survey_form.html", context, status=form_status(form)
     )
@@ -160,9 +141,6 @@ def survey_edit_page(request: HttpRequest, pk: int) -> HttpResponse:
 def survey_standard_page(request: HttpRequest) -> HttpResponse:
     """Start the standard perception survey (kenesh.consultations.standard) in a municipality."""
     require_anywhere(request.user, Action.WRITE, Resource.SURVEYS)
-    create_standard_survey = standard_survey_maker()
-    if create_standard_survey is None:
-        raise Http404
     form = StandardSurveyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         unit = form.cleaned_data["unit"]
@@ -349,7 +327,7 @@ def survey_responses_page(request: HttpRequest, pk: int) -> HttpResponse:
         "survey": survey,
         "summary": selectors.response_summary(survey=survey),
         "may_enter": _may_write(request, survey) and not survey.is_template,
-        "results_url": results_url(survey),
+        "results_url": reverse("consultations:results:results", kwargs={"pk": survey.pk}),
     }
     return render(request, "consultations/surveys/responses.html", context)
 

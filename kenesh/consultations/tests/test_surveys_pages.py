@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from kenesh.accounts.tests.factories import UserFactory
 from kenesh.consultations.models import Question, Response, Survey, SurveyStatus
@@ -274,3 +275,17 @@ def test_the_standard_survey_is_started_from_the_list(
     survey = Survey.objects.get(unit=unit)
     assert response["Location"] == f"/consultations/surveys/{survey.pk}/"
     assert survey.series == "standard" and survey.questions.exists()
+
+
+def test_the_survey_page_leads_to_its_xlsform_and_to_the_responses_import(
+    lcpc: Client, draft: Survey
+) -> None:
+    page = lcpc.get(f"/consultations/surveys/{draft.pk}/").content.decode()
+    export = reverse("consultations:xlsform:export", kwargs={"pk": draft.pk})
+    upload = reverse("consultations:xlsform:responses_import", kwargs={"pk": draft.pk})
+    assert f'href="{export}"' in page and f'href="{upload}"' in page
+    police = UserFactory.create(role=Role.POLICE_OFFICER, unit=draft.unit)
+    client = Client()
+    client.force_login(police)
+    read_only = client.get(f"/consultations/surveys/{draft.pk}/").content.decode()
+    assert f'href="{export}"' in read_only and f'href="{upload}"' not in read_only
