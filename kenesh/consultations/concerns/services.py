@@ -99,8 +99,10 @@ def concern_moderate(
 @transaction.atomic
 def concern_merge(*, actor: User | None, duplicate: Concern, keep: Concern) -> Concern:
     """Merge ``duplicate`` into ``keep``: both in the same municipality; the duplicate points to
-    the one kept (``merged_into``) and closes as not actionable, "duplicate of <reference>",
-    with its history kept; the concern kept records the merge. Returns the duplicate.
+    the one kept (``merged_into``, for staff) and closes as not actionable, "merged with another
+    concern about the same problem" (never the kept one's reference: the reason reaches the
+    reporter and the public), with its history kept; the concern kept records the merge.
+    Returns the duplicate.
 
     A concern already merged cannot be merged again, nor kept (keep the one it went into).
     """
@@ -124,7 +126,9 @@ def concern_merge(*, actor: User | None, duplicate: Concern, keep: Concern) -> C
     }
     if locked[keep.pk].merged_into_id is not None or locked[duplicate.pk].merged_into_id:
         raise ValidationError({"keep": _("This concern was merged already.")})
-    reason = _("Duplicate of %(reference)s") % {"reference": format_reference(keep.reference)}
+    # The reason goes to the reporter (the status reply) and the public status page: it names
+    # no reference, which is the only key to the other concern (the link is ``merged_into``).
+    reason = _("Merged with another concern about the same problem.")
     before = snapshot(duplicate)
     duplicate.merged_into = keep
     _save(duplicate, actor, before)

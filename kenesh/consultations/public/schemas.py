@@ -32,6 +32,14 @@ class PublicStepOut(Schema):
     on: dt.date
 
 
+class PublicKeptOut(Schema):
+    """Where the concern a duplicate was merged with stands: status and dates only."""
+
+    status: ConcernStatus
+    received_on: dt.date
+    history: list[PublicStepOut] = Field(description="Each status and the day it was reached")
+
+
 class PublicConcernOut(Schema):
     """Where a concern stands: no personal data; the text only once moderation made it
     public."""
@@ -44,7 +52,11 @@ class PublicConcernOut(Schema):
     received_on: dt.date
     history: list[PublicStepOut] = Field(description="Each status and the day it was reached")
     text: str | None = Field(description="null unless the text is shown publicly")
-    merged_into: str | None = Field(description="The reference of the concern it duplicates")
+    kept: PublicKeptOut | None = Field(
+        description="For a duplicate merged with another concern about the same problem: "
+        "where that one stands (status and dates; never its reference nor its text); "
+        "null otherwise"
+    )
 
     @staticmethod
     def resolve_unit(obj: object) -> str:

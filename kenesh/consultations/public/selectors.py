@@ -30,6 +30,20 @@ class PublicStep:
 
 
 @dataclass(frozen=True)
+class PublicKept:
+    """Where the concern a duplicate was merged with stands: its status and dates only, never
+    its reference (the only key to it) nor its text."""
+
+    status: str
+    received_on: dt.date
+    history: list[PublicStep]
+
+    @property
+    def status_label(self) -> str:
+        return str(ConcernStatus(self.status).label)
+
+
+@dataclass(frozen=True)
 class PublicConcern:
     reference: str
     unit_name: str
@@ -39,7 +53,7 @@ class PublicConcern:
     received_on: dt.date
     history: list[PublicStep]
     text: str | None
-    merged_into: str | None
+    kept: PublicKept | None
 
     @property
     def status_label(self) -> str:
@@ -59,8 +73,18 @@ def municipality_public(code: str) -> AdministrativeUnit | None:
     )
 
 
+def _history(concern: Concern) -> list[PublicStep]:
+    """Each status the concern reached, with the day (a status repeated in a row counts once)."""
+    history: list[PublicStep] = []
+    for status, at in concern.events.order_by("at", "pk").values_list("status", "at"):
+        if not history or history[-1].status != status:
+            history.append(PublicStep(status, timezone.localdate(at)))
+    return history
+
+
 def concern_public(reference: str) -> PublicConcern | None:
-    """The public view of the concern with this reference number (as typed), or None."""
+    """The public view of the concern with this reference number (as typed), or None; for a
+    merged duplicate, where the concern kept stands (:class:`PublicKept`)."""
     concern = (
         Concern.objects.select_related("unit", "category", "merged_into")
         .defer("unit__boundary")
@@ -69,10 +93,13 @@ def concern_public(reference: str) -> PublicConcern | None:
     )
     if concern is None:
         return None
-    history: list[PublicStep] = []
-    for status, at in concern.events.order_by("at", "pk").values_list("status", "at"):
-        if not history or history[-1].status != status:
-            history.append(PublicStep(status, timezone.localdate(at)))
+    kept = None
+    if concern.merged_into is not None:
+        kept = PublicKept(
+            status=concern.merged_into.status,
+            received_on=timezone.localdate(concern.merged_into.received_at),
+            history=_history(concern.merged_into),
+        )
     return PublicConcern(
         reference=format_reference(concern.reference),
         unit_name=concern.unit.name,
@@ -80,9 +107,7 @@ def concern_public(reference: str) -> PublicConcern | None:
         category_name=localized_name(concern.category) if concern.category else None,
         status=concern.status,
         received_on=timezone.localdate(concern.received_at),
-        history=history,
+        history=_history(concern),
         text=concern.text if concern.public else None,
-        merged_into=format_reference(concern.merged_into.reference)
-        if concern.merged_into
-        else None,
+        kept=kept,
     )

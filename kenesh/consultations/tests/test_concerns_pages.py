@@ -266,7 +266,7 @@ def test_merging_closes_the_duplicate_and_keeps_its_history(
     concern.refresh_from_db()
     assert concern.merged_into == keep
     assert concern.status == ConcernStatus.NOT_ACTIONABLE
-    assert concern.status_reason == f"Duplicate of {keep.display_reference}"
+    assert concern.status_reason == "Merged with another concern about the same problem."
     assert list(concern.events.values_list("status", flat=True)) == ["not_actionable"]
     assert keep.events.filter(note__contains=concern.display_reference).exists()
     assert AuditEntry.objects.filter(model="concern", object_id=str(concern.pk)).count() >= 2

@@ -9,9 +9,10 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kenesh.accounts.tests.factories import UserFactory
+from kenesh.consultations.concerns.services import concern_merge
 from kenesh.consultations.models import Concern, ConcernStatus
 from kenesh.consultations.services import concern_set_status
 from kenesh.consultations.tests.factories import ConcernFactory
@@ -92,8 +93,38 @@ def test_the_public_api_gives_status_and_dates_only(concern: Concern) -> None:
     assert Client().get("/api/v1/public/concerns/ABCDE12345").status_code == 404
 
 
-def test_a_merged_duplicate_points_to_the_concern_kept(concern: Concern) -> None:
-    keep = ConcernFactory.create(unit=concern.unit)
-    Concern.objects.filter(pk=concern.pk).update(merged_into=keep)
-    body = Client().get(detail(concern.reference)).content.decode()
-    assert keep.display_reference in body
+def test_a_merged_duplicate_shows_where_the_kept_concern_stands_never_its_reference(
+    concern: Concern,
+) -> None:
+    keep = ConcernFactory.create(
+        unit=concern.unit,
+        text="The kept concern's own words",
+        received_at=timezone.make_aware(dt.datetime(2025, 3, 20, 9)),
+    )
+    keep.events.create(at=keep.received_at, status=ConcernStatus.NEW)
+    staff = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=concern.unit)
+    concern_set_status(actor=staff, concern=keep, status="acknowledged")
+    concern_set_status(actor=staff, concern=keep, status="in_plan")
+    with translation.override("en"):
+        concern_merge(actor=staff, duplicate=concern, keep=keep)
+    concern.refresh_from_db()
+    assert concern.merged_into == keep  # the link is kept, for staff
+    secrets = (keep.reference, keep.display_reference, "kept concern's own words")
+    for secret in secrets:
+        assert secret not in concern.status_reason
+    assert "another concern about the same problem" in concern.status_reason
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(detail(concern.reference))
+    body = response.content.decode()
+    for secret in secrets:
+        assert secret not in body, secret
+    kept = response.context["concern"].kept
+    assert kept.status == "in_plan" and kept.received_on == dt.date(2025, 3, 20)
+    assert [step.status for step in kept.history] == ["new", "acknowledged", "in_plan"]
+    assert "In plan" in body
+    answer = Client().get(f"/api/v1/public/concerns/{concern.reference}")
+    for secret in secrets:
+        assert secret not in answer.content.decode(), secret
+    assert answer.json()["kept"]["status"] == "in_plan"
+    assert answer.json()["kept"]["received_on"] == "2025-03-20"
+    alone = Client().get(f"/api/v1/public/concerns/{keep.reference}").json()
+    assert alone["kept"] is None
