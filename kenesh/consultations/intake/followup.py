@@ -30,13 +30,9 @@ from kenesh.consultations.intake.outbox import (
     reply_target,
 )
 from kenesh.consultations.models import (
-    CLOSED_STATUSES,
     Concern,
     ConcernStatus,
-    InboundMessage,
     MessageChannel,
-    OutboxMessage,
-    OutboxStatus,
 )
 from kenesh.consultations.services import concern_set_status
 from kenesh.core.audit import audit_update, snapshot
@@ -47,9 +43,6 @@ ASK_AFTER = dt.timedelta(days=28)
 # question about something long past confuses more than it tells. Its number is forgotten.
 ASK_WINDOW = dt.timedelta(days=14)
 ANSWER_WAIT = dt.timedelta(days=14)
-# Messages that became no concern (a STOP, survey answers, a message that never named its
-# village) and replies that belong to none keep their number this long, then lose it.
-UNLINKED_KEEP = dt.timedelta(days=30)
 CONFIRMED = "confirmed"
 REOPENED = "reopened"
 
@@ -80,13 +73,11 @@ def _reachable() -> Q:
 
 def concerns_follow_up(*, now: dt.datetime | None = None) -> FollowUpRun:
     """Ask the reporters of concerns resolved :data:`ASK_AFTER` ago (up to
-    :data:`ASK_WINDOW` later), and forget the numbers of those who did not answer within
-    :data:`ANSWER_WAIT` (and of concerns resolved too long ago to ask); messages and replies
-    of no concern lose their number after :data:`UNLINKED_KEEP`. Returns how many reporters
+    :data:`ASK_WINDOW` later), then delete the numbers whose time is up
+    (:func:`kenesh.consultations.intake.retention.numbers_forget`). Returns how many reporters
     were asked and how many concerns' numbers forgotten."""
     now = now or timezone.now()
     asked = 0
-    forgotten = 0
     due = Concern.objects.filter(
         _reachable(),
         status=ConcernStatus.RESOLVED,
@@ -98,38 +89,9 @@ def concerns_follow_up(*, now: dt.datetime | None = None) -> FollowUpRun:
     for concern in list(due.order_by("resolved_at", "pk")):
         if follow_up_ask(concern=concern, now=now):
             asked += 1
-    # Numbers nothing more will be sent to: concerns resolved too long ago to ask, and any not
-    # actionable one whose number is still there (its status reply forgets it; this catches
-    # those closed before the intake existed).
-    too_late = Concern.objects.filter(
-        Q(
-            status=ConcernStatus.RESOLVED,
-            resolved_at__lt=now - ASK_AFTER - ASK_WINDOW,
-            follow_up_sent_at__isnull=True,
-        )
-        | Q(status=ConcernStatus.NOT_ACTIONABLE),
-        anonymous=True,
-    ).exclude(reply_address="")
-    # Lists, not iterators: SQLite does not isolate a read in progress from writes to its table.
-    for concern in list(too_late):
-        forget_reporter(concern=concern)
-        forgotten += 1
-    unanswered = Concern.objects.filter(
-        status__in=CLOSED_STATUSES,
-        follow_up_sent_at__lte=now - ANSWER_WAIT,
-        follow_up_answer="",
-        anonymous=True,
-    ).exclude(reply_address="")
-    for concern in list(unanswered):
-        forget_reporter(concern=concern)
-        forgotten += 1
-    old = now - UNLINKED_KEEP
-    InboundMessage.objects.filter(concern__isnull=True, received_at__lt=old).exclude(
-        sender=""
-    ).update(sender="")
-    OutboxMessage.objects.filter(concern__isnull=True, created_at__lt=old).exclude(
-        status=OutboxStatus.QUEUED
-    ).exclude(address="").update(address="")
+    from kenesh.consultations.intake.retention import numbers_forget
+
+    forgotten = numbers_forget(now=now).concerns
     return FollowUpRun(asked=asked, forgotten=forgotten)
 
 

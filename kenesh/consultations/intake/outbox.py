@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from kenesh.consultations.models import (
     Concern,
@@ -81,32 +82,72 @@ def reply_target(concern: Concern) -> tuple[str, str] | None:
     return None
 
 
+# Keeping an address without keeping the number ----------------------------------------------
+
+KEY_PREFIX = "#"  # no phone number, short code or chat id starts with it
+
+
+def address_key(address: str) -> str:
+    """A keyed fingerprint of an address (an HMAC with the site's secret key): it tells whether
+    a number is one seen before (an opt-out, a survey it answered) without keeping the number.
+    Changing ``SECRET_KEY`` forgets which numbers those were."""
+    digest = salted_hmac("kenesh.intake.address", address, algorithm="sha256").hexdigest()
+    return KEY_PREFIX + digest[:40]
+
+
+def is_key(address: str) -> bool:
+    return address.startswith(KEY_PREFIX)
+
+
+def address_forms(address: str) -> list[str]:
+    """What ``address`` may be stored as: itself, or its key."""
+    return [address, address_key(address)]
+
+
+def masked(address: str) -> str:
+    """An address as a log or an error may show it: the last three characters."""
+    return "…" + address[-3:] if len(address) > 3 else "…"
+
+
+def scrubbed(text: str, address: str) -> str:
+    """``text`` (a provider's error) with ``address`` masked wherever it appears, with or
+    without its ``+``."""
+    for form in sorted({address, address.lstrip("+")}, key=len, reverse=True):
+        if len(form) > 3:
+            text = text.replace(form, masked(form))
+    return text
+
+
 # Opting out ----------------------------------------------------------------------------------
 
 
 def is_opted_out(channel: str, address: str) -> bool:
-    return OptOut.objects.filter(channel=channel, address=address).exists()
+    return OptOut.objects.filter(channel=channel, address__in=address_forms(address)).exists()
 
 
 @transaction.atomic
 def opt_out(*, channel: str, address: str) -> None:
     """STOP: nothing is sent to ``address`` again; what is queued for it is not sent, and an
-    SMS survey it is answering ends."""
-    OptOut.objects.get_or_create(channel=channel, address=address)
+    SMS survey it is answering ends. The opt-out keeps the address's key, not the number."""
+    OptOut.objects.get_or_create(channel=channel, address=address_key(address))
+    OptOut.objects.filter(channel=channel, address=address).delete()  # kept in clear before
     OutboxMessage.objects.filter(
         channel=channel, address=address, status=OutboxStatus.QUEUED
     ).update(status=OutboxStatus.SUPPRESSED)
     if channel == MessageChannel.SMS:
-        SmsSurveySession.objects.filter(address=address, finished=False).update(
-            finished=True, question=None
-        )
+        from kenesh.consultations.intake.sms_survey import session_close
+
+        for session in SmsSurveySession.objects.filter(address=address, finished=False):
+            session_close(session=session)
 
 
 @transaction.atomic
 def opt_in(*, channel: str, address: str) -> bool:
     """START (Telegram's /start): messages may go to ``address`` again. Whether it had
     opted out."""
-    deleted, _by_model = OptOut.objects.filter(channel=channel, address=address).delete()
+    deleted, _by_model = OptOut.objects.filter(
+        channel=channel, address__in=address_forms(address)
+    ).delete()
     return bool(deleted)
 
 
@@ -174,8 +215,10 @@ def outbox_send(*, limit: int = 200) -> OutboxRun:
                 try:
                     sender_for(message.channel).send(message)
                 except Exception as exc:  # any failure of a provider: kept, tried again
-                    logger.warning("Outbox message %s not sent: %s", message.pk, exc)
-                    message.error = f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH]
+                    # A provider's error may quote the number: never logged or kept in clear.
+                    error = scrubbed(f"{type(exc).__name__}: {exc}", message.address)
+                    logger.warning("Outbox message %s not sent: %s", message.pk, error)
+                    message.error = error[:ERROR_LENGTH]
                     if message.attempts >= MAX_ATTEMPTS:
                         message.status = OutboxStatus.FAILED
                         counts["failed"] += 1

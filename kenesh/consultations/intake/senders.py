@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from kenesh.consultations.intake.outbox import masked
 from kenesh.consultations.models import MessageChannel, OutboxMessage
 from kenesh.core.access import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_for
 
@@ -33,11 +34,6 @@ HTTP_TIMEOUT_S = 15
 class Sender(Protocol):
     def send(self, message: OutboxMessage) -> None:
         """Deliver ``message`` or raise: the error is kept and the send tried again."""
-
-
-def masked(address: str) -> str:
-    """An address as a log may show it: the last three characters."""
-    return "…" + address[-3:] if len(address) > 3 else "…"
 
 
 class ConsoleSender:

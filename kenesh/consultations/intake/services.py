@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from kenesh.consultations.intake import followup, sms_survey
 from kenesh.consultations.intake.classifier import classify, guess_language
 from kenesh.consultations.intake.outbox import (
+    address_forms,
     forget_reporter,
     normalise_address,
     opt_in,
@@ -169,7 +170,7 @@ def _awaiting_place(inbound: InboundMessage) -> list[InboundMessage]:
         received_at__lte=inbound.received_at,
     ).exclude(pk=inbound.pk)
     last_survey = (
-        SmsSurveySession.objects.filter(address=inbound.sender)
+        SmsSurveySession.objects.filter(address__in=address_forms(inbound.sender))
         .order_by("-updated_at")
         .values_list("updated_at", flat=True)
         .first()

@@ -10,7 +10,9 @@ through :func:`kenesh.consultations.services.response_submit`, and the person is
 
 Where each number stands is kept in :class:`SmsSurveySession` (one per survey and number: a
 number answers a survey once). A session untouched for :data:`SESSION_IDLE` is abandoned: what
-the number sends then is a new message, not an answer.
+the number sends then is a new message, not an answer. A session that ends (answered, or
+stopped) keeps the number's key (:func:`kenesh.consultations.intake.outbox.address_key`), not
+the number: enough to know that the number answered, nothing to call it with.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kenesh.consultations.intake.outbox import outbox_queue
+from kenesh.consultations.intake.outbox import address_key, is_key, outbox_queue
 from kenesh.consultations.models import (
     CHOICE_KINDS,
     MessageChannel,
@@ -232,9 +234,20 @@ class SurveyTurn:
 @transaction.atomic
 def survey_start(*, survey: Survey, address: str, language: str) -> SurveyTurn:
     """The keyword: ask the first question (again, for a session already under way)."""
-    session, created = SmsSurveySession.objects.select_for_update().get_or_create(
-        survey=survey, address=address
+    # A session that ended keeps the number's key only.
+    session = (
+        SmsSurveySession.objects.select_for_update()
+        .filter(survey=survey, address=address_key(address))
+        .first()
     )
+    created = False
+    if session is not None:
+        # (a session in clear beside it would clash when the number is put back)
+        SmsSurveySession.objects.filter(survey=survey, address=address).delete()
+    else:
+        session, created = SmsSurveySession.objects.select_for_update().get_or_create(
+            survey=survey, address=address
+        )
     questions = _questions(survey)
     if session.finished and session.response_id:
         with translation.override(session.answers.get(LANGUAGE_KEY) or language or "ky"):
@@ -242,6 +255,7 @@ def survey_start(*, survey: Survey, address: str, language: str) -> SurveyTurn:
         outbox_queue(channel=MessageChannel.SMS, address=address, text=text)
         return SurveyTurn("already_answered", session)
     language = _language(survey, language)
+    session.address = address  # again in clear while the conversation lasts
     if created or session.finished or session.question is None:
         session.answers = {LANGUAGE_KEY: language}
         session.finished = False
@@ -321,11 +335,20 @@ def _finish(session: SmsSurveySession, questions: list[Question]) -> SurveyTurn:
         # The questionnaire changed under the conversation: nothing can be stored honestly.
         logger.warning("SMS survey session %s not stored: %s", session.pk, exc.messages)
         response = None
+    address = session.address
     session.response = response
-    session.question = None
-    session.finished = True
-    session.save()
+    session_close(session=session)
     with translation.override(language):
         text = _("Thank you for answering the survey.")
-    outbox_queue(channel=MessageChannel.SMS, address=session.address, text=text)
+    outbox_queue(channel=MessageChannel.SMS, address=address, text=text)
     return SurveyTurn("finished", session)
+
+
+def session_close(*, session: SmsSurveySession) -> None:
+    """End ``session`` (answered, or its number sent STOP): no next question, and the number
+    replaced by its key."""
+    session.question = None
+    session.finished = True
+    if session.address and not is_key(session.address):
+        session.address = address_key(session.address)
+    session.save()

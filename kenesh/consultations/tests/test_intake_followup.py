@@ -195,7 +195,7 @@ def test_celery_beat_runs_the_follow_up_and_the_outbox() -> None:
 
 
 def test_messages_of_no_concern_lose_their_number_after_a_month() -> None:
-    from kenesh.consultations.intake.followup import UNLINKED_KEEP
+    from kenesh.consultations.intake.retention import UNLINKED_KEEP
 
     kept = message_receive(
         channel="sms", message_id="old", sender=NUMBER, text="Салам", now=RESOLVED
