@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import secrets
 import time
@@ -384,6 +385,27 @@ KENESH_SMS_SEND_URL = env_str("KENESH_SMS_SEND_URL")
 KENESH_TELEGRAM_BOT_TOKEN = env_str("KENESH_TELEGRAM_BOT_TOKEN")
 # The number people text concerns to, printed on the public concern posters (docs/concerns.md).
 KENESH_SMS_NUMBER = env_str("KENESH_SMS_NUMBER", "")
+# A webhook that takes messages in must be able to answer them: in production (debug off) a
+# configured intake secret with the console sender would mark every reply sent and deliver none.
+_CONSOLE_SENDER = "kenesh.consultations.intake.senders.ConsoleSender"
+for _secret, _sender in (
+    ("KENESH_SMS_SECRET", "KENESH_SMS_SENDER"),
+    ("KENESH_TELEGRAM_SECRET", "KENESH_TELEGRAM_SENDER"),
+):
+    if not DEBUG and globals()[_secret] and globals()[_sender] == _CONSOLE_SENDER:
+        raise ImproperlyConfigured(
+            f"{_secret} is set but {_sender} is the console sender, which delivers nothing: "
+            "name the sender that reaches people (docs/intake.md), or set KENESH_DEBUG=1 to try "
+            "the webhook out."
+        )
+# A JSON object of the priority matrix's weights (docs/priorities.md), e.g.
+# {"concerns_share": 0.3, "severity": 0.1}; components left out keep their defaults.
+try:
+    KENESH_PRIORITY_WEIGHTS = json.loads(env_str("KENESH_PRIORITY_WEIGHTS", "{}"))
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"KENESH_PRIORITY_WEIGHTS is not JSON: {exc}") from None
+if not isinstance(KENESH_PRIORITY_WEIGHTS, dict):
+    raise ImproperlyConfigured("KENESH_PRIORITY_WEIGHTS must be a JSON object of weights.")
 
 
 LOGGING = {

@@ -66,6 +66,38 @@ def test_a_non_boolean_debug_flag_is_refused(tmp_path: Path) -> None:
     assert "KENESH_DEBUG must be a boolean" in result.stderr
 
 
+def test_an_intake_secret_with_the_console_sender_refuses_to_start_in_production(
+    tmp_path: Path,
+) -> None:
+    """Replies would be marked sent and reach no one."""
+    result = _run(["check"], KENESH_DATA_DIR=str(tmp_path), KENESH_SMS_SECRET="gateway")
+    assert result.returncode != 0
+    assert "KENESH_SMS_SENDER is the console sender" in result.stderr
+    sender = "kenesh.consultations.intake.senders.HttpSmsSender"
+    named = _run(
+        ["check"],
+        KENESH_DATA_DIR=str(tmp_path),
+        KENESH_SMS_SECRET="gateway",
+        KENESH_SMS_SENDER=sender,
+    )
+    assert named.returncode == 0, named.stderr
+
+
+def test_priority_weights_from_the_environment_must_be_a_json_object(tmp_path: Path) -> None:
+    show = [
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.KENESH_PRIORITY_WEIGHTS)",
+    ]
+    good = _run(show, KENESH_DATA_DIR=str(tmp_path), KENESH_PRIORITY_WEIGHTS='{"severity": 0.5}')
+    assert good.returncode == 0, good.stderr
+    assert good.stdout.strip() == "{'severity': 0.5}"
+    bad = _run(show, KENESH_DATA_DIR=str(tmp_path), KENESH_PRIORITY_WEIGHTS="[1, 2]")
+    assert bad.returncode != 0
+    assert "KENESH_PRIORITY_WEIGHTS must be a JSON object" in bad.stderr
+
+
 def test_deployment_checks_pass_with_production_settings(tmp_path: Path) -> None:
     result = _run(
         ["check", "--deploy", "--fail-level", "WARNING"],
