@@ -37,7 +37,13 @@ def example_module() -> Iterator[None]:
 
 
 def test_the_installed_apps_are_registered_in_their_order() -> None:
-    assert [module.label for module in modules()] == ["accounts", "geo", "orgs", "incidents"]
+    assert [module.label for module in modules()] == [
+        "accounts",
+        "geo",
+        "orgs",
+        "incidents",
+        "consultations",
+    ]
 
 
 def test_an_example_module_appears_in_the_navigation_and_on_the_dashboard(
