@@ -19,6 +19,6 @@ def outbox_send_task() -> int:
 
 @shared_task(name="consultations.concerns_follow_up")
 def concerns_follow_up_task() -> int:
-    """Ask about concerns resolved four weeks ago and forget unanswered numbers (daily);
-    returns how many were asked."""
+    """Ask about concerns resolved four weeks ago, then delete every number whose time is up
+    (kenesh.consultations.intake.retention.numbers_forget); returns how many were asked."""
     return concerns_follow_up().asked
