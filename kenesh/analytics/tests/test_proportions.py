@@ -186,7 +186,7 @@ def test_changes_the_test_cannot_judge_do_not_enlarge_the_family() -> None:
     x2, n2 = [45, 48, 18], [100, 80, 100]
     alone = flag_changes(x1, n1, x2, n2)
     padded = flag_changes(
-        x1 + [0, 100, 0], n1 + [100, 100, 0], x2 + [0, 100, 3], n2 + [100, 100, 9]
+        [*x1, 0, 100, 0], [*n1, 100, 100, 0], [*x2, 0, 100, 3], [*n2, 100, 100, 9]
     )
     assert padded.q[:3] == pytest.approx(alone.q)
     assert list(padded.flagged[:3]) == list(alone.flagged)
