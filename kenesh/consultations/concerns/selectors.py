@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
@@ -17,9 +17,9 @@ from kenesh.consultations.models import (
     ConcernQuerySet,
     ConcernStatus,
 )
-from kenesh.core.disclosure import PublishedTable, publish_table
+from kenesh.core.disclosure import PublishedTable, detail_at, publish_table, whole_months
 from kenesh.core.models import localized_name
-from kenesh.core.permissions import Action
+from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import get_for_user
 from kenesh.geo.models import AdministrativeUnit
 
@@ -128,6 +128,9 @@ class ConcernCounts:
     categories: list[str]
     statuses: list[str]
     table: PublishedTable
+    #: The dates counted over: those asked for, widened to whole months (None: open end).
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
     @property
     def status_labels(self) -> list[str]:
@@ -140,7 +143,17 @@ class ConcernCounts:
 
 def concern_counts(*, user: AnyUser, filters: ConcernFilter) -> ConcernCounts:
     """How many concerns the user may count, by category and status, small counts suppressed
-    (kenesh.core.disclosure: an aggregate-only role sees no count from 1 to 4)."""
+    (kenesh.core.disclosure: an aggregate-only role sees no count from 1 to 4).
+
+    At aggregate-only or public detail the dates are widened to whole months
+    (:func:`kenesh.core.disclosure.whole_months`), so two requests a few days apart cannot be
+    subtracted to give back a count from 1 to 4; the dates used are in the answer."""
+    detail = detail_at(
+        user, Resource.CONCERNS, filters.unit.path if filters.unit is not None else None
+    )
+    if detail is not None:
+        date_from, date_to = whole_months(detail, filters.date_from, filters.date_to)
+        filters = replace(filters, date_from=date_from, date_to=date_to)
     found = (
         concerns_for(user=user, action=Action.AGGREGATE, filters=filters)
         .order_by()
@@ -160,4 +173,10 @@ def concern_counts(*, user: AnyUser, filters: ConcernFilter) -> ConcernCounts:
     rows = [[counts.get((code, status), 0) for status in statuses] for code in codes]
     table = publish_table(rows, suppress_rows=[True] * len(rows), suppress_totals=True)
     names = [labels.get(code) or code or str(_("no category")) for code in codes]
-    return ConcernCounts(categories=names, statuses=statuses, table=table)
+    return ConcernCounts(
+        categories=names,
+        statuses=statuses,
+        table=table,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+    )

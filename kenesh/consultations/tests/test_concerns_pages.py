@@ -4,11 +4,13 @@ merge). Outsider and wrong-role answers come from the permission sweep."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from kenesh.accounts.tests.factories import UserFactory
 from kenesh.consultations.models import Concern, ConcernChannel, ConcernEvent, ConcernStatus
@@ -93,6 +95,25 @@ def test_the_programme_coordinator_gets_counts_with_small_ones_withheld(
     body = response.content.decode()
     assert "<5" in body or "&lt;5" in body
     assert "Lamps" not in body
+
+
+def test_the_programme_coordinator_counts_whole_months_so_a_day_more_or_less_changes_nothing(
+    unit: AdministrativeUnit,
+) -> None:
+    for day, n in ((1, 5), (15, 6), (30, 7)):
+        ConcernFactory.create_batch(
+            n, unit=unit, received_at=timezone.make_aware(dt.datetime(2025, 4, day, 12))
+        )
+    client = client_of(Role.PROGRAMME_COORDINATOR)
+
+    def total(start: str, end: str) -> int | None:
+        response = client.get(LIST, {"unit": unit.code, "from": start, "to": end})
+        assert "Counts are for whole months" in response.content.decode()
+        value: int | None = response.context["counts"].table.column_totals.total.value
+        return value
+
+    assert total("2025-04-01", "2025-04-29") == total("2025-04-02", "2025-04-29") == 18
+    assert total("2025-04-02", "2025-04-15") == total("2025-04-02", "2025-04-14") == 18
 
 
 def test_contact_is_shown_to_lcpc_and_police_and_masked_for_others_reply_address_never(
