@@ -4,7 +4,9 @@ Pure numpy. The selector (:mod:`kenesh.consultations.priorities.selectors`) hand
 category, the raw value of each component — the share of concerns, the share of survey
 respondents naming the category among the most serious problems, the incident rate per 10,000,
 the change in that rate and the category's severity weight — with ``NaN`` where a component is
-missing (no survey, no population, no incident category) or withheld by disclosure control.
+missing (no survey, no population, no incident category). A component withheld from a viewer by
+disclosure control is not missing: the selector hands its full value, so every viewer gets the
+same ranking.
 
 Method (a weighted linear additive index of normalised indicators, as in the OECD/JRC
 *Handbook on Constructing Composite Indicators*, 2008, steps 5 and 6):
@@ -20,7 +22,7 @@ Method (a weighted linear additive index of normalised indicators, as in the OEC
      rise 1. When every value is equal nothing stands out and every category gets 0.
 
 2. **Combine**: ``score = Σ w_c·x_c / Σ w_c`` over the components the category *has*. A
-   missing or withheld component is left out and the weights of the others are renormalised to
+   missing (``NaN``) component is left out and the weights of the others are renormalised to
    sum to 1, so a category is not pushed down because, say, no survey asked about it. A
    category with no component (or only components of weight 0) has no score (``NaN``).
 

@@ -1,12 +1,19 @@
 """Reads of the priority matrix: per concern category, what people raised, what the survey
 says, recorded crime and its trend, and severity, scored by :mod:`kenesh.analytics.priorities`.
 
-Disclosure control (docs/privacy.md, :mod:`kenesh.core.disclosure`): each component is counted
+Disclosure control (docs/privacy.md, :mod:`kenesh.core.disclosure`): each component is shown
 at the viewer's level of detail of its own resource over the municipality (concerns, surveys,
 incidents). For an aggregate-only viewer every count from 1 to 4 behind a component is withheld
-(the concern counts with complementary suppression, as their shares add up to the total), and a
-withheld component is left out of the score like a missing one: the weights of the others are
-renormalised.
+(the concern counts with complementary suppression, as their shares add up to the total): the
+page and the API say ``<5`` or ``×``, never its value nor its normalised value.
+
+The ranking is the same for every viewer (the working group adopts one ranking): scores are
+worked out from the full counts, a withheld component counting like a shown one, and an
+aggregate-only viewer gets each score rounded to :data:`AGGREGATE_SCORE_DECIMALS` decimals. Only
+a missing component (no data at all) is left out, with the weights of the others renormalised.
+With weights other than the defaults an aggregate-only viewer's withheld components are left out
+like missing ones (a single weight on a withheld component would give its value back); see
+docs/priorities.md for the reasoning and the risk that remains.
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ if TYPE_CHECKING:
 
 #: The months of the default period: the last 12 complete months.
 DEFAULT_MONTHS = 12
+
+#: The decimals of a score an aggregate-only viewer gets (the score is worked out from counts
+#: withheld from them).
+AGGREGATE_SCORE_DECIMALS = 2
 
 #: Component names as pages say them.
 COMPONENT_LABELS: dict[str, Any] = {
@@ -157,6 +168,9 @@ class PriorityMatrix:
     notes: list[str] = field(default_factory=list)
     respondents: int | None = None
     concerns: int | None = None
+    #: Withheld components count in the scores (from their full counts), as for every viewer;
+    #: False when an aggregate-only viewer asked for other weights than the defaults.
+    withheld_scored: bool = True
 
     @property
     def any_withheld(self) -> bool:
@@ -272,9 +286,14 @@ def _small(value: int) -> bool:
     return 1 <= value < SMALL_COUNT
 
 
+#: Per category code, a component's full value (from counts the viewer may not see), for the
+#: score only; ``None`` where it is missing.
+FullValues = dict[str, float | None]
+
+
 def _concern_components(
     user: AnyUser, unit: AdministrativeUnit, codes: list[str], start: dt.date, end: dt.date
-) -> tuple[dict[str, Component], int | None]:
+) -> tuple[dict[str, Component], int | None, FullValues]:
     counts = dict(
         Concern.objects.filter(
             unit=unit,
@@ -292,6 +311,9 @@ def _concern_components(
     suppress = _detail(user, Resource.CONCERNS, unit).aggregate_only
     published = publish_series(values, suppress=suppress)
     found: dict[str, Component] = {}
+    full: FullValues = {
+        code: value / total if total else None for code, value in zip(codes, values, strict=True)
+    }
     shown_total = published.total.value
     for code, value, one in zip(codes, values, published.counts, strict=True):
         if total == 0:
@@ -304,12 +326,12 @@ def _concern_components(
             found[code] = Component(
                 "concerns_share", value / total, Status.OK, n=value, total=shown_total
             )
-    return found, shown_total
+    return found, shown_total, full
 
 
 def _survey_components(
     user: AnyUser, unit: AdministrativeUnit, codes: list[str], start: dt.date, end: dt.date
-) -> tuple[dict[str, Component], int | None]:
+) -> tuple[dict[str, Component], int | None, FullValues]:
     """Share of respondents naming each category among the most serious problems, over every
     survey of the unit with such a question, of the responses submitted in the period."""
     answers = Answer.objects.filter(
@@ -321,9 +343,11 @@ def _survey_components(
     ).order_by()
     respondents = answers.values("response_id").distinct().count()
     if respondents == 0:
-        return {
-            code: Component("survey_share", None, Status.MISSING, n=0, total=0) for code in codes
-        }, 0
+        return (
+            {code: Component("survey_share", None, Status.MISSING, n=0, total=0) for code in codes},
+            0,
+            dict.fromkeys(codes),
+        )
     counts = dict(
         answers.filter(option__code__in=codes)
         .values_list("option__code")
@@ -335,6 +359,7 @@ def _survey_components(
     suppress = _detail(user, Resource.SURVEYS, unit).aggregate_only
     total_hidden = suppress and _small(respondents)
     found: dict[str, Component] = {}
+    full: FullValues = {code: int(counts.get(code, 0)) / respondents for code in codes}
     for code in codes:
         value = int(counts.get(code, 0))
         if suppress and (_small(value) or (total_hidden and value)):
@@ -347,7 +372,7 @@ def _survey_components(
                 n=value,
                 total=None if total_hidden else respondents,
             )
-    return found, None if total_hidden else respondents
+    return found, None if total_hidden else respondents, full
 
 
 def _incident_components(
@@ -357,7 +382,8 @@ def _incident_components(
     start: dt.date,
     end: dt.date,
     notes: list[str],
-) -> dict[str, tuple[Component, Component]]:
+) -> tuple[dict[str, tuple[Component, Component]], FullValues, FullValues]:
+    """The incident rate and its change per category, and their full values (rate, change)."""
     matched = sorted({one.incident_category for one in categories if one.incident_category})
     rates = (
         category_rates(user=user, units=[unit], start=start, end=end, categories=matched)
@@ -370,6 +396,8 @@ def _incident_components(
             if note and note not in notes:
                 notes.append(note)
     found: dict[str, tuple[Component, Component]] = {}
+    full_rates: FullValues = dict.fromkeys(one.code for one in categories)
+    full_changes: FullValues = dict.fromkeys(one.code for one in categories)
     for category in categories:
         code = category.incident_category
         if not code:
@@ -385,6 +413,9 @@ def _incident_components(
                 Component("rate_change", None, Status.MISSING),
             )
             continue
+        full_rates[category.code] = change.rate_after
+        if change.rate_before is not None and change.ratio is not None:
+            full_changes[category.code] = change.rate_after - change.rate_before
         after_hidden = suppress and _small(change.count_after)
         before_hidden = suppress and _small(change.count_before)
         if after_hidden:
@@ -405,7 +436,7 @@ def _incident_components(
                 ratio=None if math.isnan(ratio) or math.isinf(ratio) else ratio,
             )
         found[category.code] = (rate, difference)
-    return found
+    return found, full_rates, full_changes
 
 
 def priority_matrix(
@@ -422,6 +453,9 @@ def priority_matrix(
 
     The caller has found ``unit`` with :func:`matrix_unit`; it is checked again here (403).
     ``weights`` replace the defaults (:func:`resolve_weights`) for the components they name.
+
+    Scores and ranks come from the full counts whatever the viewer sees (module docstring), so
+    that at the default weights every viewer gets the same ranking.
     """
     require_at(user, Action.READ, Resource.PRIORITIES, unit.path)
     chosen = resolve_weights(weights)
@@ -432,9 +466,24 @@ def priority_matrix(
     categories = list(ConcernCategory.objects.filter(active=True))
     codes = [category.code for category in categories]
     notes: list[str] = []
-    concerns, concerns_total = _concern_components(user, unit, codes, start, end)
-    survey, respondents = _survey_components(user, unit, codes, start, end)
-    incidents = _incident_components(user, unit, categories, start, end, notes)
+    concerns, concerns_total, full_concerns = _concern_components(user, unit, codes, start, end)
+    survey, respondents, full_survey = _survey_components(user, unit, codes, start, end)
+    incidents, full_rates, full_changes = _incident_components(
+        user, unit, categories, start, end, notes
+    )
+    full: dict[str, FullValues] = {
+        "concerns_share": full_concerns,
+        "survey_share": full_survey,
+        "incident_rate": full_rates,
+        "rate_change": full_changes,
+    }
+    aggregate_only = any(
+        _detail(user, resource, unit).aggregate_only
+        for resource in (Resource.CONCERNS, Resource.SURVEYS, Resource.INCIDENTS)
+    )
+    # At other weights than the defaults, an aggregate-only viewer's withheld components are
+    # left out: weight on a withheld component alone would give its value back in the scores.
+    withheld_scored = not aggregate_only or chosen == default_weights()
     rows: list[dict[str, Component]] = []
     for category in categories:
         rate, change = incidents[category.code]
@@ -450,10 +499,10 @@ def priority_matrix(
     values = np.array(
         [
             [
-                row[name].value if row[name].used and row[name].value is not None else np.nan
+                _score_value(row[name], full.get(name, {}).get(category.code), withheld_scored)
                 for name in COMPONENTS
             ]
-            for row in rows
+            for category, row in zip(categories, rows, strict=True)
         ],
         dtype=np.float64,
     ).reshape(len(rows), len(COMPONENTS))
@@ -465,6 +514,8 @@ def priority_matrix(
             for column, name in enumerate(COMPONENTS)
         }
         score = float(scored.scores[index])
+        if aggregate_only and not math.isnan(score):
+            score = round(score, AGGREGATE_SCORE_DECIMALS)
         ranked.append(
             MatrixRow(
                 category=categories[index],
@@ -484,11 +535,24 @@ def priority_matrix(
         notes=notes,
         respondents=respondents,
         concerns=concerns_total,
+        withheld_scored=withheld_scored,
     )
 
 
+def _score_value(component: Component, full: float | None, withheld_scored: bool) -> float:
+    """The value a component counts with in the score: its own when shown, its full value when
+    withheld (unless ``withheld_scored`` is off), NaN when missing or not applicable."""
+    if component.used and component.value is not None:
+        return component.value
+    if component.status == Status.SUPPRESSED and withheld_scored and full is not None:
+        return full
+    return np.nan
+
+
 def _with_normalised(component: Component, value: float) -> Component:
-    if math.isnan(value):
+    """The component with its normalised value; a withheld one never gets it (it would give
+    the withheld value back)."""
+    if math.isnan(value) or component.status == Status.SUPPRESSED:
         return component
     return Component(
         component.name,

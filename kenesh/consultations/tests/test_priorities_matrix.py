@@ -205,7 +205,7 @@ def test_weights_asked_for_replace_the_defaults(unit):
     assert matrix.rows[0].score == pytest.approx(1.0)
 
 
-def test_an_aggregate_only_role_gets_counts_under_five_withheld_and_left_out(unit):
+def test_an_aggregate_only_role_gets_counts_under_five_withheld_not_normalised(unit):
     make_concerns(unit, {"street_lighting": 6, "livestock_theft": 3})
     make_incidents(unit)
     coordinator = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=country())
@@ -213,6 +213,8 @@ def test_an_aggregate_only_role_gets_counts_under_five_withheld_and_left_out(uni
     livestock = components_of(matrix, "livestock_theft")
     assert livestock["concerns_share"].status == Status.SUPPRESSED
     assert livestock["concerns_share"].n is None and livestock["concerns_share"].small
+    assert livestock["concerns_share"].value is None
+    assert livestock["concerns_share"].normalised is None
     # 6 livestock thefts in the period but 3 before: the rate stays, the change is withheld.
     assert livestock["incident_rate"].status == Status.OK
     assert livestock["rate_change"].status == Status.SUPPRESSED
@@ -263,3 +265,74 @@ def test_a_municipality_outside_the_area_is_not_found_and_a_role_without_priorit
         client = Client()
         client.force_login(user)
         assert client.get(url, {"unit": unit.code}).status_code == status
+
+
+def concerns_with_small_counts(unit) -> None:
+    """Burglary 10, livestock theft 4 and fraud 1: the 4 and the 1 are withheld from an
+    aggregate-only viewer (each protects the other, the total stays shown)."""
+    for code, n in {"burglary": 10, "livestock_theft": 4, "fraud": 1}.items():
+        for _ in range(n):
+            ConcernFactory(unit=unit, category_id=code, received_at=at(dt.date(2024, 9, 1)))
+
+
+def test_the_ranking_is_the_same_for_the_lcpc_and_the_programme_coordinator(unit):
+    concerns_with_small_counts(unit)
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
+    coordinator = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=country())
+    full = priority_matrix(user=lcpc, unit=unit, start=START, end=END)
+    seen = priority_matrix(user=coordinator, unit=unit, start=START, end=END)
+    assert components_of(seen, "fraud")["concerns_share"].status == Status.SUPPRESSED
+    assert components_of(full, "fraud")["concerns_share"].value == pytest.approx(1 / 15)
+    # Fraud (1 of 15 concerns, severity 2) ranks below domestic violence (no concerns,
+    # severity 4) for everyone: its withheld share still counts.
+    assert [row.category.code for row in seen.rows] == [row.category.code for row in full.rows]
+    assert [row.rank for row in seen.rows] == [row.rank for row in full.rows]
+    assert seen.withheld_scored
+    for mine, theirs in zip(full.rows, seen.rows, strict=True):
+        assert mine.score is not None and theirs.score is not None
+        assert theirs.score == round(mine.score, 2)
+
+
+def test_other_weights_leave_an_aggregate_only_viewers_withheld_components_out(unit):
+    concerns_with_small_counts(unit)
+    coordinator = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=country())
+    only_concerns = {"concerns_share": 1.0, "survey_share": 0.0, "incident_rate": 0.0}
+    only_concerns |= {"rate_change": 0.0, "severity": 0.0}
+    matrix = priority_matrix(
+        user=coordinator, unit=unit, start=START, end=END, weights=only_concerns
+    )
+    # Weight on the withheld share alone would give 1 / 10 back as fraud's score.
+    assert not matrix.withheld_scored
+    assert row_of(matrix, "fraud").score is None
+    assert row_of(matrix, "burglary").score == pytest.approx(1.0)
+
+
+def test_withheld_values_never_reach_the_coordinators_page_or_api(unit):
+    concerns_with_small_counts(unit)
+    coordinator = UserFactory.create(role=Role.PROGRAMME_COORDINATOR, unit=country())
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(coordinator)
+    period = {"unit": unit.code, "date_from": "2024-07-01", "date_to": "2025-06-30"}
+    page = client.get(reverse("consultations:priorities:matrix"), period)
+    assert page.status_code == 200
+    body = page.content.decode()
+    fraud_row = body.split('data-category="fraud"')[1].split("</tr>")[0]
+    concerns_cell = fraud_row.split('data-component="concerns_share"')[1].split("</td>")[0]
+    assert "&lt;5" in concerns_cell and "7%" not in concerns_cell
+    assert 'data-testid="legend-small"' in body
+    answer = client.get(
+        "/api/v1/priorities", {"unit": unit.code, "from": "2024-07-01", "to": "2025-06-30"}
+    )
+    assert answer.status_code == 200
+    items = {item["category"]: item for item in answer.json()["items"]}
+    assert items["fraud"]["components"]["concerns_share"] == {
+        "value": None,
+        "n": None,
+        "status": "suppressed",
+    }
+    text = answer.content.decode()
+    # Neither share (1/15, 4/15) appears anywhere (components carry no normalised value).
+    for hidden in ("0.0666", "0.2666"):
+        assert hidden not in text
+    for item in items.values():
+        assert item["score"] == round(item["score"], 2)
