@@ -38,6 +38,25 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, last))
 
 
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """From the 1st of ``start``'s month to the last day of ``end``'s."""
+    return start.replace(day=1), month_end(end)
+
+
+def complete_months_before(day: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The last ``months`` complete months before ``day``'s month: from the 1st of the first to
+    the last day of the month before ``day``'s (``day``'s own month is not complete yet)."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    end = day.replace(day=1) - dt.timedelta(days=1)
+    return add_months(end.replace(day=1), -(months - 1)), end
+
+
 def periods_between(date_from: dt.date, date_to: dt.date, group: Group) -> list[Period]:
     """Every month (or year) from the one of ``date_from`` to the one of ``date_to``."""
     if date_from > date_to:

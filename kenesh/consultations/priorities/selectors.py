@@ -18,7 +18,6 @@ docs/priorities.md for the reasoning and the risk that remains.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Mapping
@@ -45,7 +44,7 @@ from kenesh.consultations.models import (
 from kenesh.core.dates import validate_not_too_early
 from kenesh.core.disclosure import SMALL_COUNT, Detail, Published, detail_at, publish_series
 from kenesh.core.formats import MISSING, format_number, format_percent
-from kenesh.core.periods import add_months
+from kenesh.core.periods import add_months, complete_months_before, whole_months
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import allowed, require_at
 from kenesh.geo.models import AdministrativeUnit, Level
@@ -185,21 +184,9 @@ class PriorityMatrix:
 # Periods -----------------------------------------------------------------------------------------
 
 
-def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The period as the matrix counts it: from the 1st of ``start``'s month to the last day of
-    ``end``'s (the incident windows are whole months, and no count covers a part of one)."""
-    return start.replace(day=1), month_end(end)
-
-
 def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The last :data:`DEFAULT_MONTHS` complete months before ``today``."""
-    today = today or timezone.localdate()
-    end = today.replace(day=1) - dt.timedelta(days=1)
-    return add_months(end.replace(day=1), -(DEFAULT_MONTHS - 1)), end
+    return complete_months_before(today or timezone.localdate(), DEFAULT_MONTHS)
 
 
 # Weights -----------------------------------------------------------------------------------------
