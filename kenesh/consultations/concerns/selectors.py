@@ -79,6 +79,16 @@ def concerns_for(
     return (filters or ConcernFilter()).apply(Concern.objects.visible_to(user, action))
 
 
+def concerns_counted(
+    *, user: AnyUser, action: Action = Action.AGGREGATE, filters: ConcernFilter | None = None
+) -> ConcernQuerySet:
+    """The concerns a count counts: those of :func:`concerns_for` less the merged duplicates
+    (``merged_into`` set), each of which is the same problem as the concern it went into, as
+    the public outcomes page and the priority matrix count them. Every count of concerns goes
+    through here; lists and exports still show the duplicates."""
+    return concerns_for(user=user, action=action, filters=filters).filter(merged_into__isnull=True)
+
+
 def concern_list(*, user: AnyUser, filters: ConcernFilter) -> ConcernQuerySet:
     """Concerns the user may read, newest first, with what a list row shows."""
     return (
@@ -155,7 +165,7 @@ def concern_counts(*, user: AnyUser, filters: ConcernFilter) -> ConcernCounts:
         date_from, date_to = whole_months(detail, filters.date_from, filters.date_to)
         filters = replace(filters, date_from=date_from, date_to=date_to)
     found = (
-        concerns_for(user=user, action=Action.AGGREGATE, filters=filters)
+        concerns_counted(user=user, filters=filters)
         .order_by()
         .values_list("category_id", "status")
         .annotate(n=Count("pk"))

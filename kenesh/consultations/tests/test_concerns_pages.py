@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kenesh.accounts.tests.factories import UserFactory
+from kenesh.consultations.concerns.services import concern_merge
 from kenesh.consultations.models import Concern, ConcernChannel, ConcernEvent, ConcernStatus
 from kenesh.consultations.tests.factories import ConcernFactory
 from kenesh.core.models import AuditEntry
@@ -114,6 +115,20 @@ def test_the_programme_coordinator_counts_whole_months_so_a_day_more_or_less_cha
 
     assert total("2025-04-01", "2025-04-29") == total("2025-04-02", "2025-04-29") == 18
     assert total("2025-04-02", "2025-04-15") == total("2025-04-02", "2025-04-14") == 18
+
+
+def test_counts_leave_out_merged_duplicates_as_the_public_page_and_the_matrix_do(
+    unit: AdministrativeUnit,
+) -> None:
+    kept, *others = ConcernFactory.create_batch(7, unit=unit, category_id="stray_dogs")
+    staff = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
+    for duplicate in others[:2]:
+        concern_merge(actor=staff, duplicate=duplicate, keep=kept)
+    response = client_of(Role.PROGRAMME_COORDINATOR).get(LIST, {"unit": unit.code})
+    counts = response.context["counts"]
+    assert counts.table.column_totals.total.value == 5
+    closed = counts.statuses.index(ConcernStatus.NOT_ACTIONABLE)
+    assert counts.table.column_totals.counts[closed].value == 0
 
 
 def test_contact_is_shown_to_lcpc_and_police_and_masked_for_others_reply_address_never(
