@@ -16,6 +16,7 @@ from kenesh.consultations.models import (
     ConcernEvent,
     ConcernQuerySet,
     ConcernStatus,
+    normalise_reference,
 )
 from kenesh.core.disclosure import PublishedTable, detail_at, publish_table, whole_months
 from kenesh.core.models import localized_name
@@ -107,6 +108,18 @@ def concern_get(*, user: AnyUser, pk: int, action: Action = Action.READ) -> Conc
 def concern_events(concern: Concern) -> QuerySet[ConcernEvent]:
     """The concern's history, oldest first, with who made each step."""
     return concern.events.select_related("actor").order_by("at", "pk")
+
+
+def merge_target(*, user: AnyUser, duplicate: Concern, reference: str) -> Concern | None:
+    """The concern to keep when merging ``duplicate``: the one with this reference number (as
+    typed) in the same municipality, among those the user may change; None when there is none
+    (a reference elsewhere reads the same as an unknown one)."""
+    return (
+        Concern.objects.visible_to(user, Action.WRITE)
+        .select_related("merged_into")
+        .filter(reference=normalise_reference(reference), unit_id=duplicate.unit_id)
+        .first()
+    )
 
 
 def possible_duplicates(concern: Concern, *, limit: int = 10) -> list[Concern]:

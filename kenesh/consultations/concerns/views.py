@@ -236,11 +236,8 @@ def concern_merge_page(request: HttpRequest, pk: int) -> HttpResponse:
         return concern
     form = MergeForm(request.POST)
     if form.is_valid():
-        keep = (
-            Concern.objects.in_scope(request.user)
-            .select_related("merged_into")
-            .filter(reference=form.cleaned_data["keep"], unit_id=concern.unit_id)
-            .first()
+        keep = selectors.merge_target(
+            user=request.user, duplicate=concern, reference=form.cleaned_data["keep"]
         )
         if keep is None:
             form.add_error("keep", _("No concern of this municipality has this reference number."))

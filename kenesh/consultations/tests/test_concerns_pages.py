@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kenesh.accounts.tests.factories import UserFactory
+from kenesh.consultations.concerns.selectors import merge_target
 from kenesh.consultations.concerns.services import concern_merge
 from kenesh.consultations.models import Concern, ConcernChannel, ConcernEvent, ConcernStatus
 from kenesh.consultations.tests.factories import ConcernFactory
@@ -306,6 +307,19 @@ def test_merging_closes_the_duplicate_and_keeps_its_history(
     assert list(concern.events.values_list("status", flat=True)) == ["not_actionable"]
     assert keep.events.filter(note__contains=concern.display_reference).exists()
     assert AuditEntry.objects.filter(model="concern", object_id=str(concern.pk)).count() >= 2
+
+
+def test_the_concern_to_keep_is_found_by_its_reference_as_typed_in_the_same_municipality(
+    unit: AdministrativeUnit, concern: Concern
+) -> None:
+    keep = ConcernFactory.create(unit=unit)
+    elsewhere = ConcernFactory.create()
+    user = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
+    typed = keep.display_reference.lower().replace("-", " ")
+    assert merge_target(user=user, duplicate=concern, reference=typed) == keep
+    assert merge_target(user=user, duplicate=concern, reference=elsewhere.reference) is None
+    reader = UserFactory.create(role=Role.LOCAL_GOVERNMENT, unit=unit)
+    assert merge_target(user=reader, duplicate=concern, reference=keep.reference) is None
 
 
 def test_a_merge_across_municipalities_or_into_itself_is_refused(
