@@ -18,7 +18,6 @@ from ninja.errors import ValidationError
 
 from kenesh.accounts.selectors import acting_user
 from kenesh.analytics.priorities import COMPONENTS
-from kenesh.consultations.models import Meeting
 from kenesh.consultations.priorities import selectors, services
 from kenesh.consultations.priorities.schemas import AdoptedOut, AdoptIn, MatrixOut, MatrixQuery
 from kenesh.core.access import api_access, requires
@@ -106,7 +105,7 @@ def priorities_adopt(request: HttpRequest, body: AdoptIn) -> Status[list[dict[st
     require_at(request.user, Action.APPROVE, Resource.PRIORITIES, unit.path)
     meeting = None
     if body.meeting is not None:
-        meeting = Meeting.objects.filter(pk=body.meeting, unit=unit).first()
+        meeting = selectors.unit_meeting(user=request.user, unit=unit, pk=body.meeting)
         if meeting is None:
             raise ValidationError(
                 [

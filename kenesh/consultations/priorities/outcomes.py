@@ -6,19 +6,17 @@
 * the concerns moderation made public (``Concern.public``): category, settlement, status, the
   month received and the text; never a contact, a reference number or a name;
 * what the working group decided: the adopted priorities, latest decision first;
-* the survey results published, from the results feature when it provides them.
+* the survey results published (:func:`kenesh.consultations.results.selectors.published_results`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
-
-from django.db.models import Count
 
 from kenesh.consultations.models import AdoptedPriority, Concern, ConcernCategory
-from kenesh.consultations.priorities.selectors import default_period
+from kenesh.consultations.priorities.selectors import concern_counts, default_period
+from kenesh.consultations.results.selectors import PublishedSurvey, published_results
 from kenesh.core.disclosure import Published, PublishedSeries, publish_series
 from kenesh.core.permissions import Action
 from kenesh.geo.models import AdministrativeUnit
@@ -50,27 +48,21 @@ class PublicOutcomes:
     marks: set[str]
     public_concerns: list[Concern]
     decisions: list[Decision]
-    results: list[Any] = field(default_factory=list)
+    results: list[PublishedSurvey] = field(default_factory=list)
 
 
 def _raised(
     unit: AdministrativeUnit, start: dt.date, end: dt.date
 ) -> tuple[list[RaisedRow], PublishedSeries]:
     categories = list(ConcernCategory.objects.filter(active=True))
-    counts = dict(
-        Concern.objects.published(Action.AGGREGATE)
-        .filter(
-            unit=unit,
-            category__isnull=False,
-            merged_into__isnull=True,
-            received_at__date__gte=start,
-            received_at__date__lte=end,
-        )
-        .order_by()
-        .values_list("category_id")
-        .annotate(n=Count("pk"))
+    counts = concern_counts(
+        unit=unit,
+        codes=[one.code for one in categories],
+        start=start,
+        end=end,
+        concerns=Concern.objects.published(Action.AGGREGATE),
     )
-    values = [int(counts.get(one.code, 0)) for one in categories]
+    values = [counts.get(one.code, 0) for one in categories]
     published = publish_series(values, suppress=True)
     rows = [
         RaisedRow(category, count)
@@ -125,10 +117,6 @@ def public_outcomes(*, unit: AdministrativeUnit) -> PublicOutcomes:
     )
 
 
-def _published_results(unit: AdministrativeUnit) -> list[Any]:
+def _published_results(unit: AdministrativeUnit) -> list[PublishedSurvey]:
     """The survey results published for ``unit`` (the results feature's selector)."""
-    try:
-        from kenesh.consultations.results.selectors import published_results
-    except ImportError:  # the results feature has not landed yet
-        return []
-    return list(published_results(unit=unit))
+    return published_results(unit=unit)

@@ -278,11 +278,20 @@ def _small(value: int) -> bool:
 FullValues = dict[str, float | None]
 
 
-def _concern_components(
-    user: AnyUser, unit: AdministrativeUnit, codes: list[str], start: dt.date, end: dt.date
-) -> tuple[dict[str, Component], int | None, FullValues]:
-    counts = dict(
-        Concern.objects.filter(
+def concern_counts(
+    *,
+    unit: AdministrativeUnit,
+    codes: list[str],
+    start: dt.date,
+    end: dt.date,
+    concerns: QuerySet[Concern] | None = None,
+) -> dict[str, int]:
+    """Concerns of ``unit`` received from ``start`` to ``end`` per category of ``codes``, merged
+    duplicates (``merged_into`` set) left out: the one count of the matrix and of the public
+    page. ``concerns`` narrows the rows counted (the public page's ``published``)."""
+    rows = Concern.objects.all() if concerns is None else concerns
+    found = (
+        rows.filter(
             unit=unit,
             category_id__in=codes,
             merged_into__isnull=True,
@@ -293,7 +302,14 @@ def _concern_components(
         .values_list("category_id")
         .annotate(n=Count("pk"))
     )
-    values = [int(counts.get(code, 0)) for code in codes]
+    return {str(code): int(n) for code, n in found}
+
+
+def _concern_components(
+    user: AnyUser, unit: AdministrativeUnit, codes: list[str], start: dt.date, end: dt.date
+) -> tuple[dict[str, Component], int | None, FullValues]:
+    counts = concern_counts(unit=unit, codes=codes, start=start, end=end)
+    values = [counts.get(code, 0) for code in codes]
     total = sum(values)
     suppress = _detail(user, Resource.CONCERNS, unit).aggregate_only
     published = publish_series(values, suppress=suppress)
@@ -564,6 +580,12 @@ def adopted_priorities(*, user: AnyUser, unit: AdministrativeUnit) -> QuerySet[A
         .select_related("category", "meeting")
         .order_by("-adopted_on", "rank", "pk")
     )
+
+
+def unit_meeting(*, user: AnyUser, unit: AdministrativeUnit, pk: int) -> Meeting | None:
+    """The meeting ``pk`` of ``unit`` a decision may be recorded at, if the user may see it;
+    ``None`` for one of another unit or outside the user's area."""
+    return Meeting.objects.visible_to(user).filter(pk=pk, unit=unit).first()
 
 
 def unit_meetings(*, unit: AdministrativeUnit) -> QuerySet[Meeting]:

@@ -88,3 +88,48 @@ def test_a_unit_that_is_not_a_municipality_has_no_public_page():
     url = reverse("consultations:outcomes:page", args=[rayon.code])
     assert Client().get(url).status_code == 404
     assert Client().get("/public/99999999999999/").status_code == 404
+
+
+def test_the_public_page_shows_the_survey_results_the_coordinator_published():
+    from kenesh.consultations.tests.factories import SurveyFactory
+    from kenesh.consultations.tests.test_results_compare import answers, round_of
+    from kenesh.consultations.tests.test_results_selectors import respond
+
+    survey = round_of(SurveyFactory.create().unit, dt.date(2024, 1, 1))
+    survey.questions.filter(code="unsafe").update(published=True)
+    respond(survey, answers(unsafe_yes=12, police_good=30, n=30))
+    response = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("consultations:outcomes:page", args=[survey.unit.code])
+    )
+    body = response.content.decode()
+    assert 'data-testid="survey-results"' in body
+    assert 'data-testid="results-unsafe"' in body and "results-police" not in body
+
+
+def test_the_public_page_and_the_matrix_count_concerns_alike_without_merged_duplicates():
+    from kenesh.accounts.tests.factories import UserFactory
+    from kenesh.consultations.priorities.selectors import priority_matrix
+    from kenesh.core.permissions import Role
+
+    unit = MunicipalityFactory.create()
+    when = received_in_period()
+    kept = [
+        ConcernFactory(unit=unit, category_id="street_lighting", received_at=when) for _ in range(6)
+    ]
+    for _ in range(5):
+        ConcernFactory(unit=unit, category_id="burglary", received_at=when)
+    for _ in range(3):
+        ConcernFactory(
+            unit=unit, category_id="street_lighting", received_at=when, merged_into=kept[0]
+        )
+    page = Client(HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("consultations:outcomes:page", args=[unit.code])
+    )
+    raised = {row.category.code: row.count.value for row in page.context["page"].raised}
+    assert raised["street_lighting"] == 6
+    start, end = default_period()
+    lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
+    matrix = priority_matrix(user=lcpc, unit=unit, start=start, end=end)
+    row = matrix.row("street_lighting")
+    assert row is not None and row.components["concerns_share"].n == 6
+    assert raised["burglary"] == 5 and matrix.concerns == 11

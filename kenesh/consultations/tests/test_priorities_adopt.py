@@ -271,3 +271,25 @@ def test_the_page_refuses_a_hidden_period_from_year_one_with_a_400_not_a_500(uni
     assert "Kept text" in response.content.decode()
     assert client.get(url + "?date_from=0001-01-01&date_to=0001-03-31").status_code == 400
     assert AdoptedPriority.objects.filter(unit=unit).count() == 0
+
+
+def test_the_api_refuses_a_meeting_of_another_municipality_and_stores_nothing(unit):
+    lcpc = client_of(UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit))
+    body = {
+        "unit": unit.code,
+        "categories": ["fraud"],
+        "adopted_on": "2025-07-10",
+        "meeting": MeetingFactory().pk,
+        "decision": "Fraud.",
+        "period_start": "2024-07-01",
+        "period_end": "2025-06-30",
+    }
+    answer = lcpc.post(
+        "/api/v1/priorities/adopt", json.dumps(body), content_type="application/json"
+    )
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["loc"] == ["body", "meeting"]
+    body["meeting"] = MeetingFactory(unit=unit).pk
+    done = lcpc.post("/api/v1/priorities/adopt", json.dumps(body), content_type="application/json")
+    assert done.status_code == 201, done.content
+    assert AdoptedPriority.objects.filter(unit=unit).count() == 1
