@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import ScopedQuerySet, covers, get_for_user, require_at
-from kenesh.geo.models import AdministrativeUnit
+from kenesh.geo.models import AdministrativeUnit, Level
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -69,3 +69,25 @@ def unit_for_write(
 def allowed_below_or_at(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     """Whether one of the user's assignments covers ``unit`` (not only lies below it)."""
     return covers(user, unit.path)
+
+
+def settlement_of(
+    *, municipality: AdministrativeUnit, code_or_id: AdministrativeUnit | str | int
+) -> AdministrativeUnit:
+    """The settlement of ``municipality`` given as a unit, its SOATE code (a string) or its id
+    (an integer): the one check that a settlement lies in its municipality, for every service
+    that places something in a settlement. Looked up among the municipality's own settlements
+    only, so a code elsewhere reads as "not in the municipality" and nothing is learnt about
+    units outside it; anything else is a validation error on ``settlement``."""
+    settlements = AdministrativeUnit.objects.filter(
+        level=Level.SETTLEMENT, path__startswith=municipality.path
+    ).defer("boundary")
+    if isinstance(code_or_id, AdministrativeUnit):
+        found = settlements.filter(pk=code_or_id.pk).first()
+    elif isinstance(code_or_id, int):
+        found = settlements.filter(pk=code_or_id).first()
+    else:
+        found = settlements.filter(code=code_or_id).first()
+    if found is None:
+        raise ValidationError({"settlement": _("The settlement must lie in the municipality.")})
+    return found

@@ -28,7 +28,7 @@ from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.exports import ExportFormat, export_download
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere, require_at
-from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.geo.models import Level
 from kenesh.geo.selectors import unit_get
 
 router = Router(tags=["consultations"])
@@ -117,21 +117,13 @@ def concern_create(request: HttpRequest, payload: ConcernIn) -> Status[Any]:
             }
         )
     data = payload.dict()
-    settlement_code = data.pop("settlement")
-    data["settlement"] = None
-    if settlement_code:
-        data["settlement"] = AdministrativeUnit.objects.filter(
-            code=settlement_code, parent=unit, level=Level.SETTLEMENT
-        ).first()
-        if data["settlement"] is None:
-            raise ValidationError({"settlement": _("The settlement must lie in the municipality.")})
     data["category"] = _category(data.pop("category"))
     if data.get("received_at") is None:
         data.pop("received_at")
     else:
         data["status_changed_at"] = data["received_at"]
     data["unit"] = unit
-    concern = shared.concern_create(actor=acting_user(request), data=data)
+    concern = services.concern_enter(actor=acting_user(request), data=data)
     return Status(201, selectors.concern_get(user=request.user, pk=concern.pk))
 
 

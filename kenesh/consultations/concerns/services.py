@@ -5,7 +5,7 @@ duplicates. Each is one transaction, audited, and leaves a dated step in the con
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,12 +19,27 @@ from kenesh.consultations.models import (
     ConcernStatus,
     format_reference,
 )
-from kenesh.consultations.services import concern_set_status
+from kenesh.consultations.services import concern_create, concern_set_status
 from kenesh.core.audit import audit_update, snapshot
 from kenesh.core.models import localized_name
+from kenesh.geo.selectors import settlement_of
 
 if TYPE_CHECKING:
     from kenesh.accounts.models import User
+
+
+@transaction.atomic
+def concern_enter(*, actor: User | None, data: dict[str, Any]) -> Concern:
+    """Record a concern entered on a page or through the API (staff or public): its settlement,
+    if any (a unit, a SOATE code or an id), must lie in its municipality
+    (:func:`kenesh.geo.selectors.settlement_of`); then the shared
+    :func:`kenesh.consultations.services.concern_create` (validated, audited, first event)."""
+    data = dict(data)
+    if data.get("settlement"):
+        data["settlement"] = settlement_of(municipality=data["unit"], code_or_id=data["settlement"])
+    else:
+        data["settlement"] = None
+    return concern_create(actor=actor, data=data)
 
 
 def _event(concern: Concern, actor: User | None, note: str) -> None:

@@ -26,7 +26,7 @@ from kenesh.consultations.concerns.forms import (
     StatusForm,
 )
 from kenesh.consultations.models import Concern, ConcernStatus
-from kenesh.consultations.services import concern_create, concern_set_status
+from kenesh.consultations.services import concern_set_status
 from kenesh.core.access import access, requires
 from kenesh.core.exports import ExportFormat
 from kenesh.core.pages import form_status, paginate_page, query_without_page
@@ -119,7 +119,7 @@ def concern_create_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         require_at(request.user, Action.WRITE, Resource.CONCERNS, form.cleaned_data["unit"].path)
         try:
-            concern = concern_create(actor=acting_user(request), data=form.concern_data())
+            concern = services.concern_enter(actor=acting_user(request), data=form.concern_data())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -25,24 +25,11 @@ from kenesh.core.access import api_access, requires
 from kenesh.core.api import Page, PageQuery, paginate, responses
 from kenesh.core.permissions import Action, Resource
 from kenesh.core.scope import require_anywhere
-from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.geo.models import Level
 from kenesh.geo.selectors import unit_for_write, unit_get
 from kenesh.orgs.models import Organisation
 
 router = Router(tags=["consultations"])
-
-
-def _settlement(code: str | None, unit: AdministrativeUnit) -> AdministrativeUnit | None:
-    """A settlement looked up among the municipality's own, so that a code elsewhere reads as
-    "not in the municipality" and nothing is learnt about units outside the user's area."""
-    if not code:
-        return None
-    found = AdministrativeUnit.objects.filter(
-        code=code, level=Level.SETTLEMENT, path__startswith=unit.path
-    ).first()
-    if found is None:
-        raise ValidationError({"settlement": _("The settlement must lie in the municipality.")})
-    return found
 
 
 def _organisers(request: HttpRequest, ids: list[int], current: list[int]) -> list[Organisation]:
@@ -105,7 +92,7 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Status[Any]:
         raise ValidationError({"unit": _("Choose a municipality.")})
     data: dict[str, Any] = {
         "unit": unit,
-        "settlement": _settlement(payload.settlement, unit),
+        "settlement": payload.settlement or None,
         "held_on": payload.held_on,
         "kind": payload.kind,
         "title": payload.title,
@@ -150,7 +137,7 @@ def meeting_update(request: HttpRequest, meeting_id: int, payload: MeetingPatch)
         if name in given
     }
     if "settlement" in given:
-        data["settlement"] = _settlement(given["settlement"], meeting.unit)
+        data["settlement"] = given["settlement"] or None
     if payload.attendance is not None:
         data.update(attendance_fields(payload.attendance))
     organisers = None

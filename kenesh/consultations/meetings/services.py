@@ -30,6 +30,7 @@ from kenesh.core.dates import validate_not_too_early
 from kenesh.core.models import AuditAction, AuditEntry
 from kenesh.core.services import model_create, model_update
 from kenesh.geo.models import AdministrativeUnit, Level
+from kenesh.geo.selectors import settlement_of
 from kenesh.orgs.models import Organisation
 
 if TYPE_CHECKING:
@@ -38,19 +39,21 @@ if TYPE_CHECKING:
 NAME_LENGTH = 200  # MeetingAttachment.name
 
 
-def _check_place(
-    unit: AdministrativeUnit | None, settlement: AdministrativeUnit | None
-) -> dict[str, str]:
-    errors: dict[str, str] = {}
+def _check_place(unit: AdministrativeUnit | None, data: dict[str, Any]) -> dict[str, Any]:
+    """The errors of the place: the unit must be a municipality, and ``data["settlement"]`` (a
+    unit, a SOATE code or an id), if any, one of its settlements; replaced in ``data`` by the
+    settlement found (:func:`kenesh.geo.selectors.settlement_of`)."""
     if unit is not None and unit.level != Level.MUNICIPALITY:
-        errors["unit"] = _("Choose a municipality.")
-    elif (
-        unit is not None
-        and settlement is not None
-        and (settlement.level != Level.SETTLEMENT or not settlement.path.startswith(unit.path))
-    ):
-        errors["settlement"] = _("The settlement must lie in the municipality.")
-    return errors
+        return {"unit": _("Choose a municipality.")}
+    if unit is None or not data.get("settlement"):
+        if "settlement" in data:
+            data["settlement"] = None
+        return {}
+    try:
+        data["settlement"] = settlement_of(municipality=unit, code_or_id=data["settlement"])
+    except ValidationError as exc:
+        return dict(exc.message_dict)
+    return {}
 
 
 def _check_held_on(held_on: dt.date | None) -> dict[str, Any]:
@@ -102,8 +105,9 @@ def _record_organisers(
 
 
 def _validate(data: dict[str, Any], unit: AdministrativeUnit) -> None:
+    """Check the place and date; ``data["settlement"]`` becomes the settlement found."""
     errors: dict[str, Any] = {}
-    errors.update(_check_place(unit, data.get("settlement")))
+    errors.update(_check_place(unit, data))
     errors.update(_check_held_on(data.get("held_on")))
     if errors:
         raise ValidationError(errors)
@@ -147,6 +151,8 @@ def meeting_update(
     if "held_on" in data:
         checked["held_on"] = data["held_on"]
     _validate(checked, meeting.unit)
+    if "settlement" in data:
+        data["settlement"] = checked["settlement"]
     if organisers is not None:
         organisers = list(organisers)
         _check_organisers(meeting.unit, organisers)
@@ -173,10 +179,11 @@ def meeting_concern_add(*, actor: User | None, meeting: Meeting, data: dict[str,
     """Record a concern a participant raised at the meeting: channel "meeting", linked to it,
     in its municipality (a settlement of it, if given), through
     :func:`kenesh.consultations.services.concern_create` (validated, audited, first event)."""
-    settlement = data.get("settlement")
-    errors = _check_place(meeting.unit, settlement)
+    place = {"settlement": data.get("settlement")}
+    errors = _check_place(meeting.unit, place)
     if errors:
         raise ValidationError(errors)
+    settlement = place["settlement"]
     values = {
         "text": data["text"],
         "category": data.get("category"),

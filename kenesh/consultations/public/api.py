@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import HttpError
 
+from kenesh.consultations.concerns.services import concern_enter
 from kenesh.consultations.models import ConcernCategory, ConcernChannel
 from kenesh.consultations.public.limits import concern_limit_count, concern_limit_reached
 from kenesh.consultations.public.schemas import PublicConcernIn, PublicConcernOut, ReferenceOut
@@ -21,10 +22,8 @@ from kenesh.consultations.public.selectors import (
     concern_public,
     municipality_public,
 )
-from kenesh.consultations.services import concern_create
 from kenesh.core.access import PUBLIC, api_access
 from kenesh.core.api import ErrorOut
-from kenesh.geo.models import AdministrativeUnit, Level
 
 router = Router(tags=["public"])
 
@@ -46,28 +45,18 @@ def public_concern_create(request: HttpRequest, payload: PublicConcernIn) -> Sta
     unit = municipality_public(payload.unit)
     if unit is None:
         raise Http404
-    errors: dict[str, str] = {}
-    settlement = None
-    if payload.settlement:
-        settlement = AdministrativeUnit.objects.filter(
-            code=payload.settlement, parent=unit, level=Level.SETTLEMENT
-        ).first()
-        if settlement is None:
-            errors["settlement"] = _("The settlement must lie in the municipality.")
     category = None
     if payload.category:
         category = ConcernCategory.objects.filter(code=payload.category, active=True).first()
         if category is None:
-            errors["category"] = _("There is no such category.")
-    if errors:
-        raise ValidationError(errors)
-    concern = concern_create(
+            raise ValidationError({"category": _("There is no such category.")})
+    concern = concern_enter(
         actor=None,
         data={
             "unit": unit,
             "text": payload.text,
             "category": category,
-            "settlement": settlement,
+            "settlement": payload.settlement,
             "anonymous": payload.anonymous,
             "contact": "" if payload.anonymous else payload.contact.strip(),
             "public_requested": payload.public_requested,

@@ -12,12 +12,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from kenesh.consultations.concerns.services import concern_enter
 from kenesh.consultations.models import ConcernChannel
 from kenesh.consultations.public import poster
 from kenesh.consultations.public.forms import PublicConcernForm, ReferenceForm
 from kenesh.consultations.public.limits import concern_limit_count, concern_limit_reached
 from kenesh.consultations.public.selectors import concern_public, municipality_public
-from kenesh.consultations.services import concern_create
 from kenesh.core.access import PUBLIC, access
 from kenesh.core.pages import form_status
 from kenesh.geo.models import AdministrativeUnit
@@ -53,7 +53,7 @@ def concern_form_page(request: HttpRequest, code: str) -> HttpResponse:
                 "language": (translation.get_language() or "")[:8],
             }
             try:
-                concern = concern_create(actor=None, data=data)
+                concern = concern_enter(actor=None, data=data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:

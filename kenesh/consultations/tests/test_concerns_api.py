@@ -9,9 +9,11 @@ from typing import Any
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from kenesh.accounts.tests.factories import UserFactory
+from kenesh.consultations.concerns.services import concern_enter
 from kenesh.consultations.models import Concern, ConcernStatus
 from kenesh.consultations.tests.factories import ConcernFactory
 from kenesh.core.permissions import Role
@@ -193,3 +195,20 @@ def test_the_export_masks_the_contact_for_local_government(
     assert sheet is not None
     cells = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
     assert concern.display_reference in cells and CONTACT not in cells
+
+
+def test_entry_checks_the_settlement_whether_given_as_unit_code_or_id(
+    unit: AdministrativeUnit,
+) -> None:
+    village = SettlementFactory.create(parent=unit)
+    elsewhere = SettlementFactory.create()
+    data = {"unit": unit, "text": "Dark street", "channel": "phone"}
+    for given in (village, village.code, village.pk):
+        concern = concern_enter(actor=None, data=data | {"settlement": given})
+        assert concern.settlement == village
+    before = Concern.objects.count()
+    for given in (elsewhere, elsewhere.code, elsewhere.pk, unit.code):
+        with pytest.raises(ValidationError) as refused:
+            concern_enter(actor=None, data=data | {"settlement": given})
+        assert set(refused.value.message_dict) == {"settlement"}
+    assert Concern.objects.count() == before
