@@ -46,6 +46,8 @@ SESSION_IDLE = dt.timedelta(days=3)
 # The private key of the session's answers that holds its language (question codes start with a
 # letter, so it cannot clash with one).
 LANGUAGE_KEY = "_language"
+# ... and the one that says the number answered (after the answers themselves are gone).
+ANSWERED_KEY = "_answered"
 LANGUAGE_WORDS = {
     "ky": "ky",
     "кы": "ky",
@@ -249,7 +251,7 @@ def survey_start(*, survey: Survey, address: str, language: str) -> SurveyTurn:
             survey=survey, address=address
         )
     questions = _questions(survey)
-    if session.finished and session.response_id:
+    if session.finished and session.answers.get(ANSWERED_KEY):
         with translation.override(session.answers.get(LANGUAGE_KEY) or language or "ky"):
             text = _("You have already answered this survey. Thank you.")
         outbox_queue(channel=MessageChannel.SMS, address=address, text=text)
@@ -325,10 +327,8 @@ def _finish(session: SmsSurveySession, questions: list[Question]) -> SurveyTurn:
                 actor=None,
                 survey=session.survey,
                 answers=answers,
-                respondent={
-                    "channel": ResponseChannel.SMS,
-                    "external_id": f"sms-{session.pk}",
-                },
+                # Nothing ties the response back to the session (and so to the number's key).
+                respondent={"channel": ResponseChannel.SMS},
                 questions=questions,
             )
     except ValidationError as exc:
@@ -336,19 +336,21 @@ def _finish(session: SmsSurveySession, questions: list[Question]) -> SurveyTurn:
         logger.warning("SMS survey session %s not stored: %s", session.pk, exc.messages)
         response = None
     address = session.address
-    session.response = response
-    session_close(session=session)
+    session_close(session=session, answered=response is not None)
     with translation.override(language):
         text = _("Thank you for answering the survey.")
     outbox_queue(channel=MessageChannel.SMS, address=address, text=text)
     return SurveyTurn("finished", session)
 
 
-def session_close(*, session: SmsSurveySession) -> None:
-    """End ``session`` (answered, or its number sent STOP): no next question, and the number
-    replaced by its key."""
+def session_close(*, session: SmsSurveySession, answered: bool = False) -> None:
+    """End ``session`` (answered, or its number sent STOP): no next question, no answers kept,
+    and the number replaced by its key (enough to know that it answered, not what)."""
     session.question = None
     session.finished = True
+    language = session.answers.get(LANGUAGE_KEY)
+    session.answers = {LANGUAGE_KEY: language, ANSWERED_KEY: True} if answered else {}
+    session.response = None
     if session.address and not is_key(session.address):
         session.address = address_key(session.address)
     session.save()

@@ -80,9 +80,12 @@ def test_a_whole_conversation_stores_one_sms_response() -> None:
     chosen = set(answers.values_list("question__code", "option__code"))
     assert chosen == {("feels_safe", "unsafe"), ("why", "dark"), ("why", "drink"), ("police", "4")}
     session = SmsSurveySession.objects.get(survey=survey)
-    assert session.finished and session.response == response
-    # The session keeps the number's key, enough to know that it answered, not the number.
+    assert session.finished
+    # The session keeps the number's key, enough to know that it answered, not the number, and
+    # nothing links it to what was answered.
     assert session.address == address_key(NUMBER)
+    assert set(session.answers) == {"_language", "_answered"} and session.response is None
+    assert response.external_id == ""
 
 
 def test_a_question_whose_condition_is_not_met_is_not_asked() -> None:
