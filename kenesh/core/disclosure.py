@@ -20,7 +20,6 @@ the kernel :mod:`kenesh.analytics.disclosure` (primary and complementary).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import enum
 from collections.abc import Iterable, Sequence
@@ -33,6 +32,7 @@ from ninja.errors import ValidationError
 from pydantic import Field
 
 from kenesh.analytics.disclosure import DEFAULT_THRESHOLD, suppress_series, suppress_table
+from kenesh.core.periods import month_end
 from kenesh.core.permissions import Action, Resource, public_allows, role_allows
 from kenesh.core.scope import grants_of
 
@@ -186,11 +186,7 @@ def whole_months(
     if not detail.aggregate_only:
         return date_from, date_to
     start = date_from.replace(day=1) if date_from is not None else None
-    end = (
-        date_to.replace(day=calendar.monthrange(date_to.year, date_to.month)[1])
-        if date_to is not None
-        else None
-    )
+    end = month_end(date_to) if date_to is not None else None
     return start, end
 
 

@@ -23,7 +23,6 @@ Clients: the crime page (per municipality and, for a wider area, per member), th
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kenesh.core.periods import add_months
+from kenesh.core.periods import add_months, month_end
 from kenesh.core.permissions import Action, Resource, public_allows
 from kenesh.geo.evaluation import Window
 from kenesh.geo.models import AdministrativeUnit
@@ -75,11 +74,6 @@ class RecordWindows:
     @property
     def comparable(self) -> bool:
         return not self.stale
-
-
-def month_end(day: dt.date) -> dt.date:
-    """The last day of ``day``'s month."""
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
 def last_complete_month_end(day: dt.date) -> dt.date:
