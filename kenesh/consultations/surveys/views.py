@@ -72,6 +72,12 @@ def survey_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
     survey = selectors.survey_get(user=request.user, pk=pk)
     questions = selectors.survey_questions(survey)
     numbers = {question.pk: n for n, question in enumerate(questions, start=1)}
+    # A display condition's answers as the respondent reads them ("“Ооба”"), not their codes.
+    labels = {
+        (question.pk, option.code): option.label
+        for question in questions
+        for option in question.options.all()
+    }
     response_count = survey.responses.count()
     context = {
         "survey": survey,
@@ -80,6 +86,10 @@ def survey_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
                 "question": question,
                 "number": numbers[question.pk],
                 "condition_number": numbers.get(question.shown_if_question_id or 0),
+                "condition_answers": " / ".join(
+                    f"“{labels.get((question.shown_if_question_id, code), code)}”"
+                    for code in question.shown_if_options
+                ),
             }
             for question in questions
         ],

@@ -160,7 +160,7 @@ def test_a_question_is_added_with_its_options_and_a_condition(lcpc: Client, draf
     assert list(question.options.values_list("code", flat=True)) == ["dark", "dogs"]
     assert question.shown_if_question == victim and question.shown_if_options == ["yes"]
     detail = lcpc.get(f"/consultations/surveys/{draft.pk}/").content.decode()
-    assert "Shown only if the answer to question 1 (victim) is yes." in detail
+    assert "Shown only if the answer to question 1 (victim) is “Yes”." in detail
 
 
 def test_a_rating_question_needs_no_option_rows(lcpc: Client, draft: Survey) -> None:
