@@ -87,7 +87,7 @@ def survey_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
                 "number": numbers[question.pk],
                 "condition_number": numbers.get(question.shown_if_question_id or 0),
                 "condition_answers": " / ".join(
-                    f"“{labels.get((question.shown_if_question_id, code), code)}”"
+                    f"“{labels.get((question.shown_if_question_id or 0, code), code)}”"
                     for code in question.shown_if_options
                 ),
             }
