@@ -45,7 +45,7 @@ def adopt(actor, unit, **kwargs):
 def test_the_lcpc_coordinator_adopts_priorities_in_order_with_the_matrix_kept(unit):
     ConcernFactory.create_batch(5, unit=unit, category_id="street_lighting")
     lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
-    meeting = MeetingFactory(unit=unit)
+    meeting = MeetingFactory.create(unit=unit)
     adopted = adopt(lcpc, unit, meeting=meeting)
     assert [(one.category_id, one.rank) for one in adopted] == [
         ("street_lighting", 1),
@@ -102,7 +102,7 @@ def test_a_decision_that_cannot_be_recorded_leaves_nothing_behind(unit, kwargs, 
 def test_a_meeting_of_another_municipality_and_a_repeated_decision_are_refused(unit):
     lcpc = UserFactory.create(role=Role.LCPC_COORDINATOR, unit=unit)
     with pytest.raises(ValidationError) as caught:
-        adopt(lcpc, unit, meeting=MeetingFactory())
+        adopt(lcpc, unit, meeting=MeetingFactory.create())
     assert "meeting" in caught.value.message_dict
     adopt(lcpc, unit)
     with pytest.raises(ValidationError):
@@ -279,7 +279,7 @@ def test_the_api_refuses_a_meeting_of_another_municipality_and_stores_nothing(un
         "unit": unit.code,
         "categories": ["fraud"],
         "adopted_on": "2025-07-10",
-        "meeting": MeetingFactory().pk,
+        "meeting": MeetingFactory.create().pk,
         "decision": "Fraud.",
         "period_start": "2024-07-01",
         "period_end": "2025-06-30",
@@ -289,7 +289,7 @@ def test_the_api_refuses_a_meeting_of_another_municipality_and_stores_nothing(un
     )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["loc"] == ["body", "meeting"]
-    body["meeting"] = MeetingFactory(unit=unit).pk
+    body["meeting"] = MeetingFactory.create(unit=unit).pk
     done = lcpc.post("/api/v1/priorities/adopt", json.dumps(body), content_type="application/json")
     assert done.status_code == 201, done.content
     assert AdoptedPriority.objects.filter(unit=unit).count() == 1
