@@ -30,7 +30,11 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from kenesh.consultations.concerns.selectors import ConcernFilter, concerns_for
+from kenesh.consultations.concerns.selectors import (
+    ConcernFilter,
+    concerns_counted,
+    concerns_for,
+)
 from kenesh.consultations.models import (
     AdoptedPriority,
     ConcernEvent,
@@ -346,10 +350,9 @@ def programme_concerns(*, user: AnyUser, now: dt.datetime | None = None) -> dict
     due = Q(received_at__lte=due_before)
     counts = {
         row["unit_id"]: row
-        for row in concerns_for(user=user, action=Action.AGGREGATE)
+        for row in concerns_counted(user=user, action=Action.AGGREGATE)
         .filter(
             unit__in=units,
-            merged_into__isnull=True,
             received_at__date__gte=start,
             received_at__date__lte=end,
         )
@@ -444,8 +447,7 @@ def unit_panel(user: AnyUser, unit: AdministrativeUnit) -> dict[str, Any] | None
     }
     if may_count:
         found = dict(
-            concerns_for(user=user, action=Action.AGGREGATE, filters=ConcernFilter(unit=unit))
-            .filter(merged_into__isnull=True)
+            concerns_counted(user=user, action=Action.AGGREGATE, filters=ConcernFilter(unit=unit))
             .order_by()
             .values_list("status")
             .annotate(n=Count("pk"))
