@@ -14,6 +14,7 @@ from typing import Any
 
 import qrcode
 from fpdf import FPDF
+from fpdf.enums import XPos, YPos
 
 DATA = Path(__file__).resolve().parent / "data"
 FONT_FAMILY = "DejaVu"
@@ -36,6 +37,14 @@ class Document(FPDF):
         self.set_author(author)
         self.set_creator("Kenesh")
         self.set_lang(language)
+
+    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:
+        """A block of text; the next one starts on the following line at the left margin
+        (fpdf2 leaves the position at the block's right, so a second full-width block would
+        start at the page's edge and run off it)."""
+        kwargs.setdefault("new_x", XPos.LMARGIN)
+        kwargs.setdefault("new_y", YPos.NEXT)
+        return super().multi_cell(*args, **kwargs)
 
     def font(self, size: float, *, bold: bool = False) -> None:
         self.set_font(FONT_FAMILY, "B" if bold else "", size)
