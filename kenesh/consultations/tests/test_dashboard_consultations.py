@@ -293,7 +293,7 @@ def fill_programme(units: list[AdministrativeUnit]) -> None:
 def cells(html: str, unit: AdministrativeUnit) -> dict[str, str]:
     row = re.search(rf'<tr data-unit="{unit.code}">(.*?)</tr>', html, re.S)
     assert row is not None
-    found = re.findall(r'data-column="([a-z-]+)">(.*?)</td>', row.group(1), re.S)
+    found = re.findall(r'data-column="([a-z-]+)"[^>]*>(.*?)</td>', row.group(1), re.S)
     return {name: plain(text) for name, text in found}
 
 
