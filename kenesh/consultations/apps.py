@@ -6,3 +6,7 @@ class ConsultationsConfig(AppConfig):
     name = "kenesh.consultations"
     label = "consultations"
     verbose_name = _("Consultations")
+
+    def ready(self) -> None:
+        # The replies to reporters listen to the concern services' signals.
+        from kenesh.consultations.intake import receivers  # noqa: F401

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kenesh.consultations import signals
 from kenesh.consultations.models import (
     CLOSED_STATUSES,
     CONCERN_TRANSITIONS,
@@ -54,25 +55,15 @@ def concern_create(*, actor: User | None, data: dict[str, Any]) -> Concern:
     ConcernEvent.objects.create(
         concern=concern, at=concern.received_at, status=concern.status, actor=concern.created_by
     )
-    transaction.on_commit(functools.partial(_reply_created, concern.pk), robust=True)
+    # The reply with the reference number goes out once the concern is committed
+    # (kenesh.consultations.signals; a failing reply does not undo the concern).
+    transaction.on_commit(
+        functools.partial(
+            signals.concern_created.send_robust, sender=Concern, concern_id=concern.pk
+        ),
+        robust=True,
+    )
     return concern
-
-
-# The replies to the reporter (the reference number, each status step) go out once the change
-# is committed (kenesh.consultations.intake.services); a failing reply is logged and does not
-# undo the change (robust). Imported when called, since the intake builds on these services.
-
-
-def _reply_created(concern_id: int) -> None:
-    from kenesh.consultations.intake.services import concern_created_reply
-
-    concern_created_reply(concern_id=concern_id)
-
-
-def _reply_status(concern_id: int, status: str, previous: str) -> None:
-    from kenesh.consultations.intake.services import concern_status_reply
-
-    concern_status_reply(concern_id=concern_id, status=status, previous=previous)
 
 
 @dataclass(frozen=True)
@@ -137,7 +128,14 @@ def concern_set_status(
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
     transaction.on_commit(
-        functools.partial(_reply_status, concern.pk, status, previous), robust=True
+        functools.partial(
+            signals.concern_status_changed.send_robust,
+            sender=Concern,
+            concern_id=concern.pk,
+            status=status,
+            previous=previous,
+        ),
+        robust=True,
     )
     return StatusChange(concern, previous, changed=True)
 
