@@ -24,7 +24,8 @@ Synthetic but plausible, and consistent with the demo incidents' story:
   and of the concerns, and the severity weights.
 
 Dates follow the demo calendar (:class:`kenesh.core.demo_calendar.DemoCalendar`): the story
-is written on 2024–2025 and moves by whole years. Every draw comes from a random generator
+is written on 2024–2025 and moves by whole years; a load after the story's last year goes on
+receiving concerns up to its day, as the incidents draw their current year. Every draw comes from a random generator
 seeded by the pilot and the part, so a part skipped on a second load does not change the
 others. Loading is idempotent: surveys are keyed by (municipality, series, round), meetings by
 (municipality, title), concerns by their reference (drawn from the seed), priorities by
@@ -718,7 +719,13 @@ def _load_concerns(
     responses: Sequence[Response],
 ) -> list[Concern]:
     rng = _rng(unit.code, "concerns")
-    count = CONCERNS[unit.code]
+    # A load after the story's last year goes on receiving concerns up to its day, at the
+    # story's pace, so that the dashboard has new concerns to answer and the matrix's last 12
+    # months have theirs (the incidents draw their current year the same way).
+    until = clock.calendar.current_year_until
+    last = CONCERNS_TO if until is None else max(CONCERNS_TO, until - dt.timedelta(days=1))
+    span = (last - CONCERNS_FROM).days
+    count = round(CONCERNS[unit.code] * span / (CONCERNS_TO - CONCERNS_FROM).days)
     references = [_reference(rng) for _ in range(count)]
     existing = set(
         Concern.objects.filter(reference__in=references).values_list("reference", flat=True)
@@ -733,7 +740,6 @@ def _load_concerns(
         _pick(rng, CHANNEL_WEIGHTS) for _ in range(count - len(ConcernChannel.values))
     ]
     rng.shuffle(channels)
-    span = (CONCERNS_TO - CONCERNS_FROM).days
     past_meetings = [meeting for meeting in meetings if meeting.held_on <= clock.calendar.today]
     concerns: list[Concern] = []
     paths: list[list[tuple[str, str, dt.datetime]]] = []
