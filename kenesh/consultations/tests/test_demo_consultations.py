@@ -6,6 +6,7 @@ database; these tests read what it wrote, and one loads again to see that nothin
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 
@@ -18,6 +19,7 @@ from kenesh.consultations.demo import (
     KOCHKOR,
     PILOTS,
     SEED_PRIORITIES,
+    demo_consultations_load,
     demo_module_load,
 )
 from kenesh.consultations.models import (
@@ -208,3 +210,17 @@ def test_respondents_are_described_without_names() -> None:
     sexes = set(Response.objects.values_list("sex", flat=True))
     assert {"female", "male"} <= sexes
     assert Response.objects.exclude(settlement=None).exists()
+
+
+def test_a_load_after_the_story_goes_on_receiving_concerns_up_to_its_day() -> None:
+    # The test database holds the story as designed (loaded on 2025-12-31): start again from
+    # no concerns and load as on 30 June 2026.
+    ConcernEvent.objects.all().delete()
+    Concern.objects.update(merged_into=None)
+    Concern.objects.all().delete()
+    demo_consultations_load(today=dt.date(2026, 6, 30))
+    years = Counter(concern.received_at.year for concern in Concern.objects.all())
+    assert set(years) == {2024, 2025, 2026}
+    assert years[2026] > 20  # about half a year at the story's pace
+    assert not Concern.objects.filter(received_at__date__gt=dt.date(2026, 6, 30)).exists()
+    assert Concern.objects.filter(status=ConcernStatus.NEW).exists()
