@@ -25,9 +25,9 @@ Synthetic but plausible, and consistent with the demo incidents' story:
 
 Dates follow the demo calendar (:class:`kenesh.core.demo_calendar.DemoCalendar`): the story
 is written on 2024–2025 and moves by whole years; a load after the story's last year goes on
-receiving concerns up to its day, as the incidents draw their current year. Every draw comes from a random generator
-seeded by the pilot and the part, so a part skipped on a second load does not change the
-others. Loading is idempotent: surveys are keyed by (municipality, series, round), meetings by
+receiving concerns up to its day, as the incidents draw their current year. Every draw comes
+from a random generator seeded by the pilot and the part, so a part skipped on a second load
+does not change the others. Loading is idempotent: surveys are keyed by (municipality, series, round), meetings by
 (municipality, title), concerns by their reference (drawn from the seed), priorities by
 municipality. The surveys and their questions are created by
 :func:`~kenesh.consultations.standard.create_standard_survey` (audited, as anyone creating

@@ -1,18 +1,18 @@
 """API: community meetings, listed, read, recorded and changed within scope and role
-(/api/v1/meetings). Attachments are listed with the address they are downloaded from; they are
-uploaded on the meeting's page."""
+(/api/v1/meetings). Attachments are listed with the address they are downloaded from (an
+operation of this API); they are uploaded on the meeting's page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from kenesh.accounts.selectors import acting_user
-from kenesh.consultations.meetings import selectors, services
+from kenesh.consultations.meetings import files, selectors, services
 from kenesh.consultations.meetings.schemas import (
     MeetingFilters,
     MeetingIn,
@@ -114,6 +114,36 @@ def meeting_create(request: HttpRequest, payload: MeetingIn) -> Status[Any]:
 @api_access(requires(Resource.SURVEYS, Action.READ))
 def meeting_detail(request: HttpRequest, meeting_id: int) -> Meeting:
     return selectors.meeting_get(user=request.user, pk=meeting_id)
+
+
+@router.get(
+    "/{int:meeting_id}/attachments/{int:attachment_id}",
+    response=responses(str),
+    url_name="meeting_attachment",
+    summary="One attachment's file",
+    description=(
+        "The file as a download (its type found from its content when it was attached), for "
+        "API clients: the `download` address of a meeting's attachment is this one."
+    ),
+    operation_id="meeting_attachment",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        }
+    },
+)
+@api_access(requires(Resource.SURVEYS, Action.READ))
+def meeting_attachment(
+    request: HttpRequest, meeting_id: int, attachment_id: int
+) -> HttpResponseBase:
+    meeting = selectors.meeting_get(user=request.user, pk=meeting_id)
+    attachment = selectors.attachment_get(meeting=meeting, pk=attachment_id)
+    return files.download_response(attachment)
 
 
 @router.patch(

@@ -16,8 +16,11 @@ from typing import IO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+
+from kenesh.consultations.models import MeetingAttachment
 
 ZIP_MAGIC = b"PK\x03\x04"
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
@@ -166,3 +169,20 @@ def check_attachment(name: str, size: int, stream: IO[bytes]) -> FileKind:
         )
     stream.seek(0)
     return kind
+
+
+def download_response(attachment: MeetingAttachment) -> FileResponse:
+    """The stored file, as a download only: its stored type (found by its content when it was
+    attached), never rendered in the browser's window, never guessed again by the browser. The
+    page and the API both answer with it; 404 when the file is no longer stored."""
+    try:
+        stream = attachment.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(_("The file of this attachment is no longer stored.")) from exc
+    response = FileResponse(
+        stream, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

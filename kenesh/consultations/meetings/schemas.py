@@ -93,13 +93,13 @@ class AttachmentOut(Schema):
     content_type: str = Field(description="Found from the file's content when it was attached")
     size: int = Field(description="Bytes")
     uploaded_at: dt.datetime
-    download: str = Field(description="The address the file is downloaded from (signed in)")
+    download: str = Field(description="The API address the file is downloaded from")
 
     @staticmethod
     def resolve_download(obj: MeetingAttachment) -> str:
         return reverse(
-            "consultations:meetings:attachment",
-            kwargs={"pk": obj.meeting_id, "attachment_pk": obj.pk},
+            "api:meeting_attachment",
+            kwargs={"meeting_id": obj.meeting_id, "attachment_id": obj.pk},
         )
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from kenesh.accounts.selectors import acting_user
-from kenesh.consultations.meetings import selectors, services
+from kenesh.consultations.meetings import files, selectors, services
 from kenesh.consultations.meetings.files import max_bytes
 from kenesh.consultations.meetings.forms import (
     AttachmentForm,
@@ -200,21 +200,10 @@ def meeting_attachment_add_page(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def meeting_attachment_page(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
-    """The file, as a download only: its stored type (found by its content when it was
-    attached), never rendered in the browser's window, never guessed again by the browser."""
+    """The file, as a download only (:func:`files.download_response`)."""
     meeting = selectors.meeting_get(user=request.user, pk=pk)
     attachment = selectors.attachment_get(meeting=meeting, pk=attachment_pk)
-    try:
-        stream = attachment.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:
-        raise Http404(_("The file of this attachment is no longer stored.")) from exc
-    response = FileResponse(
-        stream, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return files.download_response(attachment)
 
 
 @access(requires(Resource.SURVEYS, Action.WRITE))

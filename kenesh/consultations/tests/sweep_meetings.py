@@ -54,6 +54,9 @@ SAMPLES: dict[str, Sample] = {
     "consultations:meetings:attachment_delete": Sample(_attachment),
     "api:meeting_detail": Sample(_api_meeting),
     "api:meeting_update": Sample(_api_meeting),
+    "api:meeting_attachment": Sample(
+        lambda p: {"meeting_id": meeting(p).pk, "attachment_id": attachment(p).pk}
+    ),
 }
 
 BODIES: dict[str, Callable[[Place], dict[str, Any]]] = {

@@ -169,9 +169,7 @@ def test_attachments_are_listed_with_their_download_address(
     assert listed["name"] == "minutes.pdf"
     assert listed["content_type"] == "application/pdf"
     assert listed["size"] == 120
-    assert listed["download"] == (
-        f"/consultations/meetings/{meeting.pk}/attachments/{attachment.pk}/"
-    )
+    assert listed["download"] == f"/api/v1/meetings/{meeting.pk}/attachments/{attachment.pk}"
 
 
 def test_a_change_keeps_what_is_left_out_and_audits_the_change(

@@ -160,6 +160,26 @@ def test_the_download_is_an_attachment_of_the_stored_type_never_sniffed(
     assert response["Cache-Control"] == "private, no-store"
 
 
+def test_an_api_client_downloads_the_file_from_the_address_the_meeting_lists(
+    meeting: Meeting, lcpc: User
+) -> None:
+    from kenesh.accounts.services import token_create
+
+    upload(client_for(lcpc), meeting, "minutes.pdf", PDF, "application/pdf")
+    reader = UserFactory.create(role=Role.POLICE_OFFICER, unit=meeting.unit)
+    _, token = token_create(actor=reader, user=reader, name="script")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    [listed] = api.get(f"/api/v1/meetings/{meeting.pk}").json()["attachments"]
+
+    response = api.get(listed["download"])
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF  # type: ignore[attr-defined]
+    response.close()
+    assert response["Content-Disposition"] == 'attachment; filename="minutes.pdf"'
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
 def test_another_meetings_attachment_is_not_found_through_this_meeting(
     meeting: Meeting, lcpc: User
 ) -> None:

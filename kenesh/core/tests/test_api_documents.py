@@ -53,6 +53,7 @@ EXPECTED_PATHS = {
     "/api/v1/surveys/{survey_id}/xlsform",
     "/api/v1/meetings",
     "/api/v1/meetings/{meeting_id}",
+    "/api/v1/meetings/{meeting_id}/attachments/{attachment_id}",
     "/api/v1/concerns",
     "/api/v1/concerns/{concern_id}",
     "/api/v1/concerns/export/{fmt}",
