@@ -27,9 +27,9 @@ Dates follow the demo calendar (:class:`kenesh.core.demo_calendar.DemoCalendar`)
 is written on 2024–2025 and moves by whole years; a load after the story's last year goes on
 receiving concerns up to its day, as the incidents draw their current year. Every draw comes
 from a random generator seeded by the pilot and the part, so a part skipped on a second load
-does not change the others. Loading is idempotent: surveys are keyed by (municipality, series, round), meetings by
-(municipality, title), concerns by their reference (drawn from the seed), priorities by
-municipality. The surveys and their questions are created by
+does not change the others. Loading is idempotent: surveys are keyed by (municipality, series,
+round), meetings by (municipality, title), concerns by their reference (drawn from the seed),
+priorities by municipality. The surveys and their questions are created by
 :func:`~kenesh.consultations.standard.create_standard_survey` (audited, as anyone creating
 one); everything else is written in bulk without audit entries (generated, nobody wrote it).
 """
