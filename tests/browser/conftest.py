@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 CHROMIUM = Path(os.environ.get("KENESH_CHROMIUM", "/usr/bin/chromium"))
 #: Screenshots every layout test saves, kept by CI as artefacts (var/ is not versioned).
@@ -101,9 +103,40 @@ def _live_server_helper(request: pytest.FixtureRequest, django_db_blocker: Any) 
         try:
             yield
         finally:
+            # The live server's request threads share this connection: copying into it while
+            # one of them is inside a transaction (a page the closed browser had still asked
+            # for) would wait on that transaction for ever. Wait until none is in flight.
+            _requests_in_flight.wait_idle(timeout_s=30)
             connection.ensure_connection()
             snapshot.backup(connection.connection)
     live_server._live_server_modified_settings.disable()
+
+
+class _RequestsInFlight:
+    """How many requests the live server is handling now (Django's request signals)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def started(self, **kwargs: Any) -> None:
+        with self.changed:
+            self.count += 1
+
+    def finished(self, **kwargs: Any) -> None:
+        with self.changed:
+            self.count = max(0, self.count - 1)
+            self.changed.notify_all()
+
+    def wait_idle(self, *, timeout_s: float) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.count == 0, timeout=timeout_s):
+                pytest.fail(f"{self.count} request(s) of the live server did not finish")
+
+
+_requests_in_flight = _RequestsInFlight()
+request_started.connect(_requests_in_flight.started, dispatch_uid="browser-requests-started")
+request_finished.connect(_requests_in_flight.finished, dispatch_uid="browser-requests-finished")
 
 
 @pytest.fixture
