@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import sqlite3
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.signals import request_finished, request_started
 
 CHROMIUM = Path(os.environ.get("KENESH_CHROMIUM", "/usr/bin/chromium"))
 #: Screenshots every layout test saves, kept by CI as artefacts (var/ is not versioned).
@@ -64,86 +61,19 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def demo_snapshot(django_db_setup: None, django_db_blocker: Any) -> Iterator[sqlite3.Connection]:
-    """A copy of the test database as the root conftest left it: the demo programme, loaded once.
-
-    Browser tests run on SQLite in memory (`make test-browser`), which the live server's thread
-    shares with the test's. SQLite's online backup copies a whole database in milliseconds, so
-    every test starts from this copy instead of a flush and a new demo load (two to three
-    seconds each).
-    """
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        assert connection.vendor == "sqlite", "browser tests run on SQLite (make test-browser)"
-        connection.ensure_connection()
-        snapshot = sqlite3.connect(":memory:", check_same_thread=False)
-        connection.connection.backup(snapshot)
-    yield snapshot
-    snapshot.close()
-
-
-@pytest.fixture(autouse=True)
-def _live_server_helper(request: pytest.FixtureRequest, django_db_blocker: Any) -> Iterator[None]:
-    """pytest-django's helper of the same name, restoring the demo instead of flushing.
-
-    pytest-django makes each live-server test transactional and flushes the database after it;
-    here each test gets the database back as :func:`demo_snapshot` holds it.
-    """
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    snapshot = request.getfixturevalue("demo_snapshot")
-    live_server = request.getfixturevalue("live_server")
-    live_server._live_server_modified_settings.enable()
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        try:
-            yield
-        finally:
-            # The live server's request threads share this connection: copying into it while
-            # one of them is inside a transaction (a page the closed browser had still asked
-            # for) would wait on that transaction for ever. Wait until none is in flight.
-            _requests_in_flight.wait_idle(timeout_s=30)
-            connection.ensure_connection()
-            snapshot.backup(connection.connection)
-    live_server._live_server_modified_settings.disable()
-
-
-class _RequestsInFlight:
-    """How many requests the live server is handling now (Django's request signals)."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.changed = threading.Condition()
-
-    def started(self, **kwargs: Any) -> None:
-        with self.changed:
-            self.count += 1
-
-    def finished(self, **kwargs: Any) -> None:
-        with self.changed:
-            self.count = max(0, self.count - 1)
-            self.changed.notify_all()
-
-    def wait_idle(self, *, timeout_s: float) -> None:
-        with self.changed:
-            if not self.changed.wait_for(lambda: self.count == 0, timeout=timeout_s):
-                pytest.fail(f"{self.count} request(s) of the live server did not finish")
-
-
-_requests_in_flight = _RequestsInFlight()
-request_started.connect(_requests_in_flight.started, dispatch_uid="browser-requests-started")
-request_finished.connect(_requests_in_flight.finished, dispatch_uid="browser-requests-finished")
-
-
 @pytest.fixture
 def demo_server(browser: Any, live_server: Any) -> Iterator[Any]:
-    """The live server, on the test database that holds the demo programme (loaded once)."""
+    """The live server with the demo programme loaded.
+
+    The live server needs transactional tests, which flush the database after each test (the
+    session-wide demo load of the root conftest is gone after the first one), so every test
+    loads the demo again; loading is idempotent.
+    """
     # Settings stay as in production (secure cookies, HSTS): the live server speaks plain HTTP
     # on localhost, which chromium treats as a secure context, so it keeps Secure cookies.
+    from kenesh.portal.demo import demo_load
+
+    demo_load()
     yield live_server
 
 
